@@ -1,0 +1,24 @@
+/**
+ * Rookery: Crow-style WebSocket routes for Deno, Bun and Node.
+ *
+ * This entry holds the runtime-agnostic core; serve an app with the adapter for your
+ * runtime: `rookery/node`, `rookery/deno` or `rookery/bun`.
+ *
+ * @module
+ */
+export { type Logger, Rookery, type RookeryOptions } from "./src/app.ts";
+export { WebSocketRoute } from "./src/route.ts";
+export { Connection, ReadyState, type ReadyStateValue, type SendStatus } from "./src/connection.ts";
+export { CloseCode, type CloseCodeValue } from "./src/close_codes.ts";
+export { WebSocketError } from "./src/errors.ts";
+export type {
+  AcceptHandler,
+  AcceptOptions,
+  AcceptResult,
+  CloseHandler,
+  ErrorHandler,
+  MessageHandler,
+  OpenHandler,
+  SocketOptions,
+} from "./src/handlers.ts";
+export type { PathParams } from "./src/path.ts";

@@ -1,0 +1,56 @@
+import type { SocketOptions } from "./handlers.ts";
+import { checkPayloadLimit, effectivePayloadLimit } from "./limits.ts";
+import { compilePattern, type PathParams, Router } from "./path.ts";
+import { type RouteRecord, WebSocketRoute } from "./route.ts";
+
+/** Where Rookery reports errors that have no connection to go to (an `onaccept` throw...). */
+export type Logger = (message: string, error?: unknown) => void;
+
+/** Options for {@link Rookery}: app-wide defaults every route may override. */
+export interface RookeryOptions extends SocketOptions {
+  /** Receives errors no handler can see. Default: `console.error`. */
+  logger?: Logger;
+}
+
+/**
+ * A Rookery app: a set of WebSocket routes, served by a runtime adapter
+ * (`rookery/node`, `rookery/deno`, `rookery/bun`).
+ *
+ * @example
+ * ```ts
+ * const app = new Rookery({ maxPayload: 1 << 20 });
+ * app.ws("/echo").onmessage((conn, msg) => conn.send(msg));
+ * ```
+ */
+export class Rookery {
+  /** App-wide defaults (validated). */
+  readonly options: Readonly<SocketOptions>;
+  /** @internal The error sink for adapters and the lifecycle. */
+  readonly log: Logger;
+  /** @internal Route table; adapters go through `decideUpgrade`. */
+  readonly routes: Router<RouteRecord> = new Router();
+
+  constructor(options: RookeryOptions = {}) {
+    const { logger, ...socket } = options;
+    if (socket.maxPayload !== undefined) checkPayloadLimit(socket.maxPayload, "maxPayload");
+    this.options = socket;
+    this.log = logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? ""));
+  }
+
+  /**
+   * Registers a WebSocket route and returns its builder. Patterns: `/static`,
+   * `/chat/:room`, `/files/*`. Throws a `TypeError` for a malformed or duplicate pattern.
+   */
+  ws<P extends string>(pattern: P): WebSocketRoute<PathParams<P>> {
+    const compiled = compilePattern(pattern);
+    const record: RouteRecord = { compiled, handlers: {}, options: {}, subprotocols: [] };
+    this.routes.add(compiled, record);
+    return new WebSocketRoute(record);
+  }
+
+  /** The largest effective `maxPayload` over all routes (`Infinity` if any is unlimited). */
+  largestPayloadLimit(): number {
+    const limits = this.routes.values().map((r) => effectivePayloadLimit(r.options.maxPayload, this.options.maxPayload));
+    return limits.length === 0 ? effectivePayloadLimit(undefined, this.options.maxPayload) : Math.max(...limits);
+  }
+}

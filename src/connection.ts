@@ -1,0 +1,111 @@
+import { isApplicationCloseCode } from "./close_codes.ts";
+import { utf8Length } from "./limits.ts";
+
+/**
+ * What `conn.send` did with a message:
+ * - `"sent"`: written, or accepted into the runtime's send buffer;
+ * - `"backpressure"`: accepted, but the buffer is over its high-water mark, so slow down;
+ * - `"dropped"`: not sent, because the connection is closing or closed.
+ */
+export type SendStatus = "sent" | "backpressure" | "dropped";
+
+/** `conn.readyState` values, as in the WHATWG WebSocket API. */
+export const ReadyState = {
+  CONNECTING: 0,
+  OPEN: 1,
+  CLOSING: 2,
+  CLOSED: 3,
+} as const;
+
+/** One of the {@link ReadyState} values. */
+export type ReadyStateValue = (typeof ReadyState)[keyof typeof ReadyState];
+
+/** @internal What a `Connection` asks of the lifecycle driver that owns it. */
+export interface ConnectionControl {
+  send(message: string | Uint8Array): SendStatus;
+  close(code: number, reason: string): void;
+  readonly readyState: ReadyStateValue;
+  readonly bufferedAmount: number;
+}
+
+/** @internal The fixed facts of a connection, known once the upgrade is accepted. */
+export interface ConnectionInit<Data, Params> {
+  url: string;
+  params: Params;
+  data: Data;
+  protocol: string;
+  remoteAddress: string | undefined;
+}
+
+let counter = 0;
+
+/**
+ * One WebSocket connection, the same object in every handler for its whole life.
+ *
+ * @typeParam Data - the type of {@link Connection.data}, inferred from `onaccept`.
+ * @typeParam Params - the route's path parameters.
+ */
+export class Connection<Data = undefined, Params = Record<string, string>> {
+  /** Unique within this process: `"c" + a counter`. */
+  readonly id: string;
+  /** The request URL of the handshake, including the query string. */
+  readonly url: string;
+  /** The route's path parameters, percent-decoded. */
+  readonly params: Params;
+  /** The selected subprotocol, `""` when none was selected. */
+  readonly protocol: string;
+  /** The peer's IP address, when the runtime reports it. */
+  readonly remoteAddress: string | undefined;
+  /** Per-connection user data: what `onaccept` returned as `data` (writable). */
+  data: Data;
+  readonly #control: ConnectionControl;
+
+  /** @internal Connections are created by the core when an upgrade is accepted. */
+  constructor(init: ConnectionInit<Data, Params>, control: ConnectionControl) {
+    this.id = `c${++counter}`;
+    this.url = init.url;
+    this.params = init.params;
+    this.protocol = init.protocol;
+    this.remoteAddress = init.remoteAddress;
+    this.data = init.data;
+    this.#control = control;
+  }
+
+  /** `OPEN` (1) until a close starts, then `CLOSING` (2), then `CLOSED` (3). */
+  get readyState(): ReadyStateValue {
+    return this.#control.readyState;
+  }
+
+  /** Bytes queued for sending and not yet handed to the operating system. */
+  get bufferedAmount(): number {
+    return this.#control.bufferedAmount;
+  }
+
+  /**
+   * Sends a text (`string`) or binary (`Uint8Array`, `ArrayBuffer`, any `ArrayBufferView`)
+   * message. Never throws for a closed connection: it returns `"dropped"` instead.
+   * Throws a `TypeError` for any other type of value.
+   */
+  send(message: string | Uint8Array | ArrayBuffer | ArrayBufferView): SendStatus {
+    if (typeof message === "string" || message instanceof Uint8Array) return this.#control.send(message);
+    if (message instanceof ArrayBuffer) return this.#control.send(new Uint8Array(message));
+    if (ArrayBuffer.isView(message)) {
+      return this.#control.send(new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
+    }
+    throw new TypeError(`conn.send takes a string or bytes, got ${typeof message}`);
+  }
+
+  /**
+   * Starts the closing handshake. `code` is 1000 (default) or in 3000-4999; `reason` is at
+   * most 123 bytes of UTF-8. Throws a `RangeError` otherwise. Does nothing once closing.
+   */
+  close(code: number = 1000, reason: string = ""): void {
+    if (!isApplicationCloseCode(code)) {
+      throw new RangeError(`Close code must be 1000 or in 3000-4999, got ${code}`);
+    }
+    if (utf8Length(reason) > 123) {
+      throw new RangeError(`Close reason must be at most 123 bytes of UTF-8, got ${utf8Length(reason)}`);
+    }
+    this.#control.close(code, reason);
+  }
+}

@@ -1,0 +1,36 @@
+import { CloseCode, type CloseCodeValue } from "./close_codes.ts";
+
+const NAMES: Record<number, string> = {
+  [CloseCode.PROTOCOL_ERROR]: "ProtocolError",
+  [CloseCode.ABNORMAL]: "ConnectionLostError",
+  [CloseCode.INVALID_PAYLOAD]: "InvalidPayloadError",
+  [CloseCode.POLICY_VIOLATION]: "PolicyViolationError",
+  [CloseCode.MESSAGE_TOO_BIG]: "MessageTooBigError",
+  [CloseCode.INTERNAL_ERROR]: "HandlerError",
+};
+
+/**
+ * The error passed to `onerror`: why a connection failed, with the close code that ends it.
+ *
+ * `name` is stable per code (`ProtocolError` 1002, `ConnectionLostError` 1006,
+ * `InvalidPayloadError` 1007, `PolicyViolationError` 1008, `MessageTooBigError` 1009,
+ * `HandlerError` 1011), so it can be matched on; `message` says what happened.
+ */
+export class WebSocketError extends Error {
+  /** The close code this failure ends the connection with (or 1006 for a lost transport). */
+  readonly code: CloseCodeValue;
+
+  constructor(code: CloseCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = NAMES[code] ?? "WebSocketError";
+  }
+}
+
+/** Wraps whatever a handler threw as the 1011 error `onerror` receives. */
+export function handlerError(handler: string, thrown: unknown): WebSocketError {
+  const detail = thrown instanceof Error ? thrown.message : String(thrown);
+  return new WebSocketError(CloseCode.INTERNAL_ERROR, `${handler} handler threw: ${detail}`, {
+    cause: thrown,
+  });
+}

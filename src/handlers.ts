@@ -1,0 +1,75 @@
+import type { Connection } from "./connection.ts";
+import type { WebSocketError } from "./errors.ts";
+
+/** Accept the connection and say how: the typed `data`, a subprotocol, extra 101 headers. */
+export interface AcceptOptions<Data> {
+  /** Becomes `conn.data` for this connection. */
+  data?: Data;
+  /**
+   * The subprotocol to select; it must be one the client offered in
+   * `Sec-WebSocket-Protocol`, or the handshake fails with 500.
+   */
+  protocol?: string;
+  /** Extra headers for the 101 response (for example `Set-Cookie`). */
+  headers?: HeadersInit;
+}
+
+/**
+ * What `onaccept` returns: `false` rejects with 403; a `Response` is sent instead of the
+ * upgrade; `true` or nothing accepts with `data` left `undefined`; an {@link AcceptOptions}
+ * object accepts with that data, protocol and headers.
+ */
+export type AcceptResult<Data> = boolean | undefined | void | Response | AcceptOptions<Data>;
+
+/** Runs before the upgrade; may be async. `offered` lists the client's subprotocols in order. */
+export type AcceptHandler<Params, Data> = (
+  req: Request,
+  params: Params,
+  offered: readonly string[],
+) => AcceptResult<Data> | Promise<AcceptResult<Data>>;
+
+/** Runs once, after the 101 response and before any message. */
+export type OpenHandler<Data, Params> = (conn: Connection<Data, Params>) => unknown;
+
+/** Runs once per complete message, in order: text as `string`, binary as `Uint8Array`. */
+export type MessageHandler<Data, Params> = (
+  conn: Connection<Data, Params>,
+  message: string | Uint8Array,
+  isBinary: boolean,
+) => unknown;
+
+/** Runs at most once, before `onclose`, when the connection fails. */
+export type ErrorHandler<Data, Params> = (
+  conn: Connection<Data, Params>,
+  error: WebSocketError,
+) => unknown;
+
+/** Runs exactly once for every opened connection, last of all. */
+export type CloseHandler<Data, Params> = (
+  conn: Connection<Data, Params>,
+  reason: string,
+  code: number,
+) => unknown;
+
+/** The handler set of one route, as the lifecycle driver sees it. */
+export interface RouteHandlers {
+  onaccept?: AcceptHandler<Record<string, string>, unknown>;
+  onopen?: OpenHandler<unknown, Record<string, string>>;
+  onmessage?: MessageHandler<unknown, Record<string, string>>;
+  onerror?: ErrorHandler<unknown, Record<string, string>>;
+  onclose?: CloseHandler<unknown, Record<string, string>>;
+}
+
+/** Options that may be set on the app (defaults) and overridden per route. */
+export interface SocketOptions {
+  /**
+   * Largest whole message, in bytes, after reassembly. Over it the connection closes with
+   * 1009 and `onerror` runs. `Infinity` (on a route) disables an app-wide limit. Default: none.
+   */
+  maxPayload?: number;
+  /**
+   * Accept unmasked client frames (RFC 6455 §5.1 says the server must fail them). A
+   * debugging aid, as Crow's default lax mode; honoured by the Node adapter. Default: `false`.
+   */
+  allowUnmaskedFrames?: boolean;
+}

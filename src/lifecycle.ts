@@ -1,0 +1,233 @@
+/**
+ * The lifecycle driver: turns what an adapter observes on a socket into handler calls, in
+ * the contract's order (DESIGN.md "Lifecycle contract"):
+ *
+ * - `onopen` first, once; `onmessage` per message in arrival order; `onerror` at most once
+ *   and before `onclose`; `onclose` exactly once, last; nothing after it.
+ * - Handlers of one connection never overlap: if one returns a promise, later events wait
+ *   for it. Synchronous handlers run inline, with no promise in between.
+ * - A handler that throws or rejects fails the connection with 1011; messages not yet
+ *   delivered are then discarded. A throw in `onerror` or `onclose` is only logged.
+ */
+import type { Rookery } from "./app.ts";
+import { CloseCode } from "./close_codes.ts";
+import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
+import { handlerError, WebSocketError } from "./errors.ts";
+import type { RouteHandlers } from "./handlers.ts";
+import { exceedsLimit, utf8Length } from "./limits.ts";
+import type { Acceptance } from "./upgrade.ts";
+
+/** The few operations an adapter implements on its native socket. */
+export interface SocketPort {
+  /** Sends one text (`string`) or binary message. */
+  send(message: string | Uint8Array): SendStatus;
+  /** Sends a close frame with `code` and `reason` and ends the socket once the peer answers. */
+  close(code: number, reason: string): void;
+  /** Bytes queued and not yet written to the OS. */
+  readonly bufferedAmount: number;
+}
+
+/** What an adapter reports to the core about its socket. */
+export interface SocketEvents {
+  /** A complete message arrived. */
+  message(message: string | Uint8Array, isBinary: boolean): void;
+  /**
+   * The socket failed: a protocol error found by the codec or the runtime (the core sends
+   * the close frame with `error.code`), or a lost transport (1006, nothing is sent).
+   */
+  fail(error: WebSocketError): void;
+  /**
+   * The connection is over. `code`/`reason` are the peer's close frame (1005 when it had no
+   * code) or 1006 when the transport ended without one.
+   */
+  closed(code: number, reason: string): void;
+}
+
+type Task =
+  | { kind: "message"; message: string | Uint8Array; isBinary: boolean }
+  | { kind: "error"; error: WebSocketError }
+  | { kind: "close"; code: number; reason: string };
+
+const WIRE_REASON_1011 = "internal error";
+
+/** Opens a connection for an accepted upgrade: creates its `Connection` and runs `onopen`. */
+export function openConnection(
+  app: Rookery,
+  acceptance: Acceptance,
+  port: SocketPort,
+  remoteAddress?: string,
+): { connection: Connection<unknown>; events: SocketEvents } {
+  const driver = new Driver(app, acceptance, port, remoteAddress);
+  return { connection: driver.connection, events: driver };
+}
+
+class Driver implements SocketEvents, ConnectionControl {
+  readonly connection: Connection<unknown>;
+  readyState: ReadyStateValue = ReadyState.OPEN;
+  readonly #app: Rookery;
+  readonly #handlers: RouteHandlers;
+  readonly #port: SocketPort;
+  readonly #limit: number;
+  #sentClose: { code: number; reason: string } | undefined;
+  #failed = false;
+  #done = false;
+  // True while a handler runs or its promise is pending; events then wait in the queue.
+  #busy = true;
+  #queue: Task[] = [];
+
+  constructor(app: Rookery, acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined) {
+    this.#app = app;
+    this.#handlers = acceptance.route.handlers;
+    this.#port = port;
+    this.#limit = acceptance.maxPayload;
+    const { url, params, data, protocol } = acceptance;
+    this.connection = new Connection({ url, params, data, protocol, remoteAddress }, this);
+    // Deferred so the adapter holds its SocketEvents before any handler can act on the socket;
+    // events reported meanwhile wait in the queue behind onopen.
+    queueMicrotask(() => this.#settle("onopen", this.#call(() => this.#handlers.onopen?.(this.connection))));
+  }
+
+  get bufferedAmount(): number {
+    return this.#port.bufferedAmount;
+  }
+
+  message(message: string | Uint8Array, isBinary: boolean): void {
+    if (this.#failed || this.readyState === ReadyState.CLOSED) return;
+    if (exceedsLimit(message, this.#limit)) {
+      this.fail(
+        new WebSocketError(CloseCode.MESSAGE_TOO_BIG, `Message of more than ${this.#limit} bytes (the route's maxPayload)`),
+      );
+      return;
+    }
+    if (this.#busy) {
+      this.#queue.push({ kind: "message", message, isBinary });
+      return;
+    }
+    this.#busy = true;
+    this.#settle("onmessage", this.#call(() => this.#handlers.onmessage?.(this.connection, message, isBinary)));
+  }
+
+  fail(error: WebSocketError): void {
+    if (this.#failed || this.readyState === ReadyState.CLOSED) return;
+    this.#failed = true;
+    this.#queue.push({ kind: "error", error });
+    // The close frame goes out before onerror runs, so the peer learns of the failure at once.
+    if (error.code !== CloseCode.ABNORMAL) this.close(error.code, fitReason(error.message));
+    if (!this.#busy) this.#drain();
+  }
+
+  closed(code: number, reason: string): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    if (code === CloseCode.ABNORMAL && !this.#failed && !this.#sentClose) {
+      this.fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
+    }
+    this.readyState = ReadyState.CLOSED;
+    // A close we started is reported as sent, whatever the peer echoed (clients differ).
+    const final = this.#sentClose ?? { code, reason };
+    if (this.#done) return;
+    this.#queue.push({ kind: "close", code: final.code, reason: final.reason });
+    if (!this.#busy) this.#drain();
+  }
+
+  send(message: string | Uint8Array): SendStatus {
+    return this.readyState === ReadyState.OPEN ? this.#port.send(message) : "dropped";
+  }
+
+  close(code: number, reason: string): void {
+    if (this.readyState !== ReadyState.OPEN) return;
+    this.readyState = ReadyState.CLOSING;
+    this.#sentClose = { code, reason };
+    this.#port.close(code, reason);
+  }
+
+  #drain(): void {
+    this.#busy = true;
+    for (let task = this.#queue.shift(); task; task = this.#queue.shift()) {
+      if (this.#run(task)) return;
+    }
+    this.#busy = false;
+  }
+
+  /** Runs one task; returns true when it left a promise to wait for. */
+  #run(task: Task): boolean {
+    const conn = this.connection;
+    const h = this.#handlers;
+    switch (task.kind) {
+      case "message":
+        return this.#settle("onmessage", this.#call(() => h.onmessage?.(conn, task.message, task.isBinary)), false);
+      case "error":
+        return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
+      case "close":
+        this.#done = true;
+        this.#queue.length = 0;
+        return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);
+    }
+  }
+
+  /** Calls a handler; a synchronous throw comes back wrapped in `Thrown`. */
+  #call(fn: () => unknown): unknown {
+    try {
+      return fn();
+    } catch (error) {
+      return new Thrown(error);
+    }
+  }
+
+  /**
+   * Deals with a handler's outcome. With `drain` (the inline paths), goes on with queued
+   * tasks. Returns whether a promise is now pending.
+   */
+  #settle(handler: string, result: unknown, drain = true): boolean {
+    if (result instanceof Thrown) {
+      this.#handlerFailed(handler, result.error);
+    } else if (isThenable(result)) {
+      result.then(
+        () => this.#drain(),
+        (error: unknown) => {
+          this.#handlerFailed(handler, error);
+          this.#drain();
+        },
+      );
+      return true;
+    }
+    if (drain) this.#drain();
+    return false;
+  }
+
+  #handlerFailed(handler: string, thrown: unknown): void {
+    if (handler === "onerror" || handler === "onclose" || this.#failed || this.#done) {
+      this.#app.log(`${handler} handler threw on ${this.connection.url}`, thrown);
+      return;
+    }
+    this.#failed = true;
+    this.#queue = this.#queue.filter((t) => t.kind !== "message");
+    this.#queue.unshift({ kind: "error", error: handlerError(handler, thrown) });
+    this.close(CloseCode.INTERNAL_ERROR, WIRE_REASON_1011);
+  }
+}
+
+class Thrown {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** Cuts a close reason to the 123 bytes a close frame allows, on a character boundary. */
+export function fitReason(reason: string): string {
+  if (utf8Length(reason) <= 123) return reason;
+  let out = "";
+  for (const ch of reason) {
+    if (utf8Length(out + ch) > 120) return `${out}...`;
+    out += ch;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * Validates a `maxPayload` value at registration time: a non-negative integer number of
+ * bytes, or `Infinity` for "no limit". Throws a `RangeError` naming `where` otherwise.
+ */
+export function checkPayloadLimit(value: number, where: string): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`${where} must be a non-negative number of bytes or Infinity, got ${String(value)}`);
+  }
+  if (value !== Infinity && !Number.isSafeInteger(value)) {
+    throw new RangeError(`${where} must be a whole number of bytes, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The limit a route enforces: its own if set, else the app's, else none (`Infinity`), as in
+ * Crow where `Infinity` on a route plays the part of `UINT64_MAX` and disables the app limit.
+ */
+export function effectivePayloadLimit(route: number | undefined, app: number | undefined): number {
+  return route ?? app ?? Infinity;
+}
+
+/**
+ * Whether a message is over `limit` bytes. Strings are measured as UTF-8 without encoding
+ * them when their UTF-16 length already decides it (UTF-8 uses 1 to 3 bytes per UTF-16 unit).
+ */
+export function exceedsLimit(message: string | Uint8Array, limit: number): boolean {
+  if (limit === Infinity) return false;
+  if (typeof message !== "string") return message.byteLength > limit;
+  if (message.length > limit) return true;
+  if (message.length * 3 <= limit) return false;
+  return utf8Length(message) > limit;
+}
+
+/** The UTF-8 byte length of `s`, counted without allocating. */
+export function utf8Length(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}

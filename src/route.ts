@@ -1,0 +1,108 @@
+import type {
+  AcceptHandler,
+  CloseHandler,
+  ErrorHandler,
+  MessageHandler,
+  OpenHandler,
+  RouteHandlers,
+  SocketOptions,
+} from "./handlers.ts";
+import { checkPayloadLimit } from "./limits.ts";
+import type { CompiledPattern } from "./path.ts";
+
+/** What the core keeps per registered route. */
+export interface RouteRecord {
+  readonly compiled: CompiledPattern;
+  readonly handlers: RouteHandlers;
+  readonly options: SocketOptions;
+  /** The route's subprotocols, in the server's order of preference. */
+  subprotocols: readonly string[];
+}
+
+/**
+ * The chainable builder `app.ws(pattern)` returns, like Crow's `CROW_WEBSOCKET_ROUTE`.
+ * Each handler may be set once; `onaccept` fixes the type of `conn.data` for the others.
+ *
+ * @typeParam Params - the `params` object of the route's pattern.
+ * @typeParam Data - the type of `conn.data`, inferred from what `onaccept` returns.
+ */
+export class WebSocketRoute<Params, Data = undefined> {
+  readonly #record: RouteRecord;
+
+  /** @internal Routes are created by `app.ws(pattern)`. */
+  constructor(record: RouteRecord) {
+    this.#record = record;
+  }
+
+  #set(name: keyof RouteHandlers, handler: unknown): void {
+    if (typeof handler !== "function") {
+      throw new TypeError(`${name} on route ${this.#record.compiled.pattern} must be a function`);
+    }
+    if (this.#record.handlers[name]) {
+      throw new TypeError(`${name} is already registered on route ${this.#record.compiled.pattern}`);
+    }
+    (this.#record.handlers as Record<string, unknown>)[name] = handler;
+  }
+
+  /**
+   * Decides whether to upgrade (see {@link AcceptResult}). Whatever it returns as `data`
+   * becomes `conn.data`, typed for the handlers registered after it.
+   */
+  onaccept<D = undefined>(handler: AcceptHandler<Params, D>): WebSocketRoute<Params, D> {
+    this.#set("onaccept", handler);
+    return this as unknown as WebSocketRoute<Params, D>;
+  }
+
+  /** Runs once per connection after the 101 response, before any `onmessage`. */
+  onopen(handler: OpenHandler<Data, Params>): this {
+    this.#set("onopen", handler);
+    return this;
+  }
+
+  /** Runs once per complete message, in arrival order. */
+  onmessage(handler: MessageHandler<Data, Params>): this {
+    this.#set("onmessage", handler);
+    return this;
+  }
+
+  /** Runs at most once, before `onclose`, with the error that fails the connection. */
+  onerror(handler: ErrorHandler<Data, Params>): this {
+    this.#set("onerror", handler);
+    return this;
+  }
+
+  /** Runs exactly once for every opened connection, last of all. */
+  onclose(handler: CloseHandler<Data, Params>): this {
+    this.#set("onclose", handler);
+    return this;
+  }
+
+  /**
+   * Per-route message limit in bytes (see {@link SocketOptions.maxPayload}); `Infinity`
+   * disables the app's limit for this route.
+   */
+  maxPayload(bytes: number): this {
+    this.#record.options.maxPayload = checkPayloadLimit(bytes, `maxPayload of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
+  /** Accept unmasked client frames on this route (see {@link SocketOptions.allowUnmaskedFrames}). */
+  allowUnmaskedFrames(allow = true): this {
+    this.#record.options.allowUnmaskedFrames = allow;
+    return this;
+  }
+
+  /**
+   * Subprotocols this route speaks, most preferred first. The first one the client offers
+   * is selected, unless `onaccept` returns its own choice. Without a match none is selected.
+   */
+  subprotocols(protocols: readonly string[]): this {
+    for (const p of protocols) {
+      if (typeof p !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
+        throw new TypeError(`Subprotocol ${JSON.stringify(p)} is not a valid HTTP token`);
+      }
+    }
+    this.#record.subprotocols = [...protocols];
+    return this;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Rookery } from "./app.ts";
+import type { AcceptResult } from "./handlers.ts";
+import { effectivePayloadLimit } from "./limits.ts";
+import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
+import type { RouteRecord } from "./route.ts";
+
+/** Everything an adapter needs to complete an accepted upgrade and open the connection. */
+export interface Acceptance {
+  readonly route: RouteRecord;
+  readonly url: string;
+  readonly params: Record<string, string>;
+  readonly data: unknown;
+  /** The selected subprotocol, `""` for none. */
+  readonly protocol: string;
+  /** The client's `Sec-WebSocket-Key`. */
+  readonly key: string;
+  /** Extra headers for the 101 response, from `onaccept` (protocol not included). */
+  readonly headers: Headers;
+  /** The route's effective message limit in bytes (`Infinity`: none). */
+  readonly maxPayload: number;
+  readonly allowUnmaskedFrames: boolean;
+}
+
+/** What an adapter does with a request: pass it on (not a WebSocket route), answer it, or upgrade. */
+export type UpgradeDecision =
+  | { readonly kind: "pass" }
+  | { readonly kind: "respond"; readonly response: Response }
+  | { readonly kind: "accept"; readonly acceptance: Acceptance };
+
+const PASS: UpgradeDecision = { kind: "pass" };
+
+function respond(status: number, message: string, headers?: HeadersInit): UpgradeDecision {
+  const h = new Headers(headers);
+  h.set("content-type", "text/plain; charset=utf-8");
+  return { kind: "respond", response: new Response(`${message}\n`, { status, headers: h }) };
+}
+
+/**
+ * Routes `request` and, on a WebSocket route, validates the handshake and runs `onaccept`.
+ * Never throws: an `onaccept` throw becomes a logged 500.
+ */
+export async function decideUpgrade(app: Rookery, request: Request): Promise<UpgradeDecision> {
+  const url = new URL(request.url);
+  const found = app.routes.find(url.pathname);
+  if (!found) return PASS;
+  const { value: route, params } = found;
+
+  const problem = checkHandshake(request.method, request.headers);
+  if (problem) return respond(problem.status, problem.message, problem.headers);
+
+  const offered = offeredProtocols(request.headers);
+  let result: AcceptResult<unknown>;
+  try {
+    result = route.handlers.onaccept ? await route.handlers.onaccept(request, params, offered) : true;
+  } catch (error) {
+    app.log(`onaccept handler threw on ${route.compiled.pattern}`, error);
+    return respond(500, "Internal Server Error");
+  }
+
+  if (result === false) return respond(403, "Forbidden");
+  if (result instanceof Response) return { kind: "respond", response: result };
+  const options = typeof result === "object" && result !== null ? result : {};
+
+  let protocol = route.subprotocols.find((p) => offered.includes(p)) ?? "";
+  if (options.protocol !== undefined) {
+    if (!offered.includes(options.protocol)) {
+      app.log(
+        `onaccept on ${route.compiled.pattern} chose subprotocol ${JSON.stringify(options.protocol)}, which the client did not offer`,
+      );
+      return respond(500, "Internal Server Error");
+    }
+    protocol = options.protocol;
+  }
+
+  return {
+    kind: "accept",
+    acceptance: {
+      route,
+      url: request.url,
+      params,
+      data: options.data,
+      protocol,
+      key: request.headers.get("sec-websocket-key")!.trim(),
+      headers: new Headers(options.headers),
+      maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),
+      allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
+    },
+  };
+}

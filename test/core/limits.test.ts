@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { Rookery } from "../../mod.ts";
+import { exceedsLimit, utf8Length } from "../../src/limits.ts";
+import { connect, settle, upgradeRequest } from "../support/memory_transport.ts";
+
+describe("effective maxPayload precedence", () => {
+  const cases: { name: string; app?: number; route?: number; fits: number; over: number | undefined }[] = [
+    { name: "none set: no limit (Crow's default)", fits: 1 << 20, over: undefined },
+    { name: "app only", app: 10, fits: 10, over: 11 },
+    { name: "route only", route: 8, fits: 8, over: 9 },
+    { name: "both: the route's wins (smaller)", app: 100, route: 5, fits: 5, over: 6 },
+    { name: "both: the route's wins (larger)", app: 5, route: 100, fits: 100, over: 101 },
+    { name: "route Infinity disables the app limit", app: 5, route: Infinity, fits: 1 << 20, over: undefined },
+    { name: "zero allows only empty messages", route: 0, fits: 0, over: 1 },
+  ];
+
+  it.each(cases)("$name", async ({ app: appLimit, route: routeLimit, fits, over }) => {
+    const app = new Rookery(appLimit === undefined ? {} : { maxPayload: appLimit });
+    const events: string[] = [];
+    const route = app
+      .ws("/m")
+      .onmessage((_c, m) => void events.push(`message:${(m as Uint8Array).byteLength}`))
+      .onerror((_c, e) => void events.push(`error:${e.code}`))
+      .onclose((_c, _r, code) => void events.push(`close:${code}`));
+    if (routeLimit !== undefined) route.maxPayload(routeLimit);
+    const r = await connect(app, upgradeRequest("/m"));
+    if (!("socket" in r)) throw new Error("rejected");
+    await settle();
+    r.socket.events.message(new Uint8Array(fits), true);
+    if (over !== undefined) r.socket.events.message(new Uint8Array(over), true);
+    await settle();
+    const expected = [`message:${fits}`];
+    if (over !== undefined) expected.push("error:1009", "close:1009");
+    expect(events).toEqual(expected);
+    if (over !== undefined) expect(r.socket.serverClose?.code).toBe(1009);
+    expect(app.largestPayloadLimit()).toBe(routeLimit ?? appLimit ?? Infinity);
+  });
+
+  it("text is measured in UTF-8 bytes, not UTF-16 units", async () => {
+    const app = new Rookery({ maxPayload: 10 });
+    const got: string[] = [];
+    app.ws("/t").onmessage((_c, m) => void got.push(m as string)).onerror((_c, e) => void got.push(`error:${e.code}`));
+    const r = await connect(app, upgradeRequest("/t"));
+    if (!("socket" in r)) throw new Error("rejected");
+    await settle();
+    r.socket.events.message("ééééé", false); // 10 bytes
+    r.socket.events.message("éééééé", false); // 12 bytes, 6 units
+    await settle();
+    expect(got).toEqual(["ééééé", "error:1009"]);
+  });
+});
+
+describe("UTF-8 length and limit checks", () => {
+  it.each([
+    ["", 0],
+    ["abc", 3],
+    ["é", 2],
+    ["€", 3],
+    ["😀", 4],
+    ["\ud800", 3], // lone surrogate: encoded as U+FFFD by TextEncoder, 3 bytes
+  ])("utf8Length(%j) = %i, same as TextEncoder", (s, n) => {
+    expect(utf8Length(s)).toBe(n);
+    expect(new TextEncoder().encode(s).byteLength).toBe(n);
+  });
+
+  it("exceedsLimit agrees with TextEncoder around the limit", () => {
+    for (const s of ["a".repeat(30), "é".repeat(15), "€".repeat(10), "😀".repeat(8)]) {
+      const bytes = new TextEncoder().encode(s).byteLength;
+      expect(exceedsLimit(s, bytes)).toBe(false);
+      expect(exceedsLimit(s, bytes - 1)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * An in-memory transport that drives the core exactly as an adapter does: it asks
+ * `decideUpgrade` about a request, opens the connection with a `SocketPort`, and reports
+ * inbound messages, failures and closes through `SocketEvents`.
+ */
+import type { Rookery } from "../../src/app.ts";
+import type { Connection, SendStatus } from "../../src/connection.ts";
+import { type SocketEvents, type SocketPort, openConnection } from "../../src/lifecycle.ts";
+import { decideUpgrade } from "../../src/upgrade.ts";
+
+export const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+export function upgradeRequest(path: string, headers: Record<string, string> = {}): Request {
+  return new Request(`http://127.0.0.1${path}`, {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": KEY,
+      ...headers,
+    },
+  });
+}
+
+/** A fake socket: records what the server sent, and lets the test play the peer. */
+export interface MemorySocket {
+  connection: Connection<unknown>;
+  events: SocketEvents;
+  /** Messages the server sent, in order. */
+  sent: (string | Uint8Array)[];
+  /** The close frame the server sent, if any. */
+  serverClose: { code: number; reason: string } | undefined;
+  /** The peer answers the server's close (or the transport ends after it). */
+  finishClose(): void;
+}
+
+export async function connect(
+  app: Rookery,
+  request: Request,
+  options: { sendStatus?: SendStatus; echoClose?: boolean } = {},
+): Promise<{ response: Response } | { socket: MemorySocket }> {
+  const decision = await decideUpgrade(app, request);
+  if (decision.kind === "pass") return { response: new Response("not found", { status: 404 }) };
+  if (decision.kind === "respond") return { response: decision.response };
+  const socket = {
+    sent: [],
+    serverClose: undefined,
+    finishClose() {
+      const c = socket.serverClose;
+      if (c) socket.events.closed(c.code, c.reason);
+    },
+  } as unknown as MemorySocket;
+  const port: SocketPort = {
+    send(message) {
+      socket.sent.push(message);
+      return options.sendStatus ?? "sent";
+    },
+    close(code, reason) {
+      socket.serverClose = { code, reason };
+      // Like a real peer, the echo arrives later, never inside the call.
+      if (options.echoClose !== false) queueMicrotask(() => socket.finishClose());
+    },
+    bufferedAmount: 0,
+  };
+  const { connection, events } = openConnection(app, decision.acceptance, port, "127.0.0.1");
+  socket.connection = connection;
+  socket.events = events;
+  return { socket };
+}
+
+/** Waits until pending handler promises and microtasks have run. */
+export function settle(ms = 0): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
