@@ -41,6 +41,11 @@ export interface SocketEvents {
    * code) or 1006 when the transport ended without one.
    */
   closed(code: number, reason: string): void;
+  /**
+   * The server closes the connection itself (shutdown, idle timeout), with any code that may
+   * be sent, such as 1001; `conn.close` only takes application codes.
+   */
+  close(code: number, reason: string): void;
 }
 
 type Task =
@@ -109,6 +114,8 @@ class Driver implements SocketEvents, ConnectionControl {
 
   fail(error: WebSocketError): void {
     if (this.#failed || this.readyState === ReadyState.CLOSED) return;
+    // Once a close is under way, a broken transport only ends it; it is not a new failure.
+    if (error.code === CloseCode.ABNORMAL && this.readyState === ReadyState.CLOSING) return;
     this.#failed = true;
     this.#queue.push({ kind: "error", error });
     // The close frame goes out before onerror runs, so the peer learns of the failure at once.

@@ -29,10 +29,28 @@ export type UpgradeDecision =
 
 const PASS: UpgradeDecision = { kind: "pass" };
 
-function respond(status: number, message: string, headers?: HeadersInit): UpgradeDecision {
+/** A short plain-text HTTP answer. */
+export function textResponse(status: number, message: string, headers?: HeadersInit): Response {
   const h = new Headers(headers);
   h.set("content-type", "text/plain; charset=utf-8");
-  return { kind: "respond", response: new Response(`${message}\n`, { status, headers: h }) };
+  return new Response(`${message}\n`, { status, headers: h });
+}
+
+function respond(status: number, message: string, headers?: HeadersInit): UpgradeDecision {
+  return { kind: "respond", response: textResponse(status, message, headers) };
+}
+
+/**
+ * For a request that is not an upgrade (an adapter's plain HTTP path): the answer when its
+ * path is a WebSocket route (426, or 400 for a malformed handshake), else `undefined`.
+ */
+export function answerPlainRequest(app: Rookery, request: Request): Response | undefined {
+  if (!app.routes.find(new URL(request.url).pathname)) return undefined;
+  const problem = checkHandshake(request.method, request.headers) ?? {
+    status: 400,
+    message: "This WebSocket handshake could not be completed over plain HTTP",
+  };
+  return textResponse(problem.status, problem.message, problem.headers);
 }
 
 /**

@@ -1,0 +1,263 @@
+/**
+ * Rookery on Node: WebSocket routes on a `node:http` (or `node:https`) server, with
+ * Rookery's own RFC 6455 codec (Node has no server-side WebSocket).
+ *
+ * Node docs for the pieces used: https://nodejs.org/api/http.html#event-upgrade
+ *
+ * The payload limit is enforced at the frame header: a frame whose declared length would take
+ * the message past the route's `maxPayload` closes the connection with 1009 before any of
+ * its payload is buffered.
+ *
+ * @example
+ * ```ts
+ * import { Rookery } from "rookery";
+ * import { serve } from "rookery/node";
+ * const app = new Rookery();
+ * app.ws("/echo").onmessage((conn, msg) => conn.send(msg));
+ * const server = await serve(app, { port: 8080 });
+ * ```
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Rookery } from "../src/app.ts";
+import { CloseCode } from "../src/close_codes.ts";
+import { acceptKey } from "../src/protocol/handshake.ts";
+import { answerPlainRequest, decideUpgrade, textResponse } from "../src/upgrade.ts";
+import { NodeWebSocket } from "./node/socket.ts";
+import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
+
+/** A `fetch`-style handler for plain HTTP requests on paths with no WebSocket route. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** Options of the Node adapter. */
+export interface NodeAdapterOptions {
+  /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
+  fetch?: FetchHandler;
+  /**
+   * Milliseconds to wait for the peer's half of the closing handshake (and, on shutdown, for
+   * every connection to close) before the socket is destroyed. Default: 5000.
+   */
+  closeTimeout?: number;
+}
+
+/** Options of {@link serve}. */
+export interface ServeOptions extends NodeAdapterOptions {
+  /** TCP port; 0 picks a free one. Default: 0. */
+  port?: number;
+  /** Address to bind. Default: `"0.0.0.0"`. */
+  hostname?: string;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** The bound port (useful with `port: 0`). */
+  readonly port: number;
+  readonly hostname: string;
+  /** The underlying `node:http` server. */
+  readonly server: Server;
+  /**
+   * Stops accepting connections, closes every open WebSocket with 1001 "server shutting down",
+   * waits up to `closeTimeout` for them to finish, then resolves.
+   */
+  close(): Promise<void>;
+}
+
+/** What {@link attach} returns: a way to close the WebSockets it accepted. */
+export interface Attachment {
+  /** Closes every WebSocket accepted through this attachment (1001) and waits for them. */
+  close(): Promise<void>;
+}
+
+class NodeHost {
+  readonly app: Rookery;
+  readonly options: NodeAdapterOptions;
+  readonly sockets = new Set<NodeWebSocket>();
+  readonly #closeTimeout: number;
+  readonly #drained: (() => void)[] = [];
+
+  constructor(app: Rookery, options: NodeAdapterOptions) {
+    this.app = app;
+    this.options = options;
+    this.#closeTimeout = options.closeTimeout ?? 5000;
+  }
+
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array): Promise<boolean> {
+    let request: Request;
+    try {
+      request = toRequest(req, false);
+    } catch {
+      socket.on("error", () => {});
+      await sendRawResponse(socket, textResponse(400, "Malformed request"));
+      return true;
+    }
+    // Not ours: decided before reading anything, so the caller gets the socket untouched.
+    if (!this.app.routes.find(new URL(request.url).pathname)) return false;
+    // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
+    // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
+    const early = watchWhileDeciding(socket, head);
+    const decision = await decideUpgrade(this.app, request);
+    if (decision.kind === "pass") {
+      early.release();
+      return false;
+    }
+    if (decision.kind === "respond") {
+      early.release();
+      await sendRawResponse(socket, decision.response);
+      return true;
+    }
+    const { acceptance } = decision;
+    const accept = await acceptKey(acceptance.key);
+    const buffered = early.release();
+    if (early.gone || socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return true;
+    }
+    socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
+    const ws = new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout: this.#closeTimeout }, (gone) =>
+      this.#gone(gone),
+    );
+    this.sockets.add(ws);
+    return true;
+  }
+
+  async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const request = toRequest(req, true);
+      const response =
+        answerPlainRequest(this.app, request) ??
+        (this.options.fetch ? await this.options.fetch(request) : textResponse(404, "Not Found"));
+      await sendResponse(res, response, req.method === "HEAD");
+    } catch (error) {
+      this.app.log(`HTTP handler failed on ${req.url ?? "?"}`, error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" }).end("Internal Server Error\n");
+      else res.destroy();
+    }
+  }
+
+  /** Closes every open WebSocket with 1001 and waits, up to the close timeout, for them to end. */
+  closeAll(): Promise<void> {
+    if (this.sockets.size === 0) return Promise.resolve();
+    const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
+    for (const ws of this.sockets) ws.shutdown(CloseCode.GOING_AWAY, "server shutting down");
+    return drained;
+  }
+
+  #gone(ws: NodeWebSocket): void {
+    this.sockets.delete(ws);
+    if (this.sockets.size > 0) return;
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  listenUpgrades(server: Server | HttpsServer): void {
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(req, socket, head).then(
+        async (handled) => {
+          if (!handled) await sendRawResponse(socket, textResponse(404, "Not Found"));
+        },
+        (error: unknown) => {
+          this.app.log("WebSocket upgrade failed", error);
+          socket.destroy();
+        },
+      );
+    });
+  }
+}
+
+/** Most bytes a client may send between its handshake and our answer. */
+const EARLY_DATA_LIMIT = 64 * 1024;
+
+/**
+ * Reads `socket` while the upgrade is decided: collects early bytes (dropping the client past
+ * EARLY_DATA_LIMIT), notes its departure, and keeps its errors from crashing the process.
+ * `release()` stops watching and returns the bytes collected, `head` first.
+ */
+function watchWhileDeciding(socket: Duplex, head: Uint8Array) {
+  const chunks: Uint8Array[] = head.byteLength > 0 ? [head] : [];
+  let size = head.byteLength;
+  const state = {
+    gone: false,
+    release(): Uint8Array {
+      socket.off("data", onData);
+      socket.off("end", onGone);
+      socket.off("close", onGone);
+      socket.off("error", onGone);
+      socket.pause();
+      // An error after this point is the WebSocket's to report; until it has a listener, ignore it.
+      socket.on("error", () => {});
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    },
+  };
+  const onData = (chunk: Uint8Array) => {
+    size += chunk.byteLength;
+    if (size > EARLY_DATA_LIMIT) return socket.destroy();
+    chunks.push(chunk);
+  };
+  const onGone = () => {
+    state.gone = true;
+  };
+  socket.on("data", onData);
+  socket.on("end", onGone);
+  socket.on("close", onGone);
+  socket.on("error", onGone);
+  return state;
+}
+
+const hosts = new WeakMap<Rookery, NodeHost>();
+
+/**
+ * Handles one `upgrade` event for frameworks that own the server. Resolves `false` when no
+ * WebSocket route matches the path (the socket is left untouched for the caller), `true`
+ * when Rookery answered the request (upgraded or refused).
+ */
+export function handleUpgrade(
+  app: Rookery,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Uint8Array,
+  options: NodeAdapterOptions = {},
+): Promise<boolean> {
+  let host = hosts.get(app);
+  if (!host) hosts.set(app, (host = new NodeHost(app, options)));
+  return host.upgrade(req, socket, head);
+}
+
+/**
+ * Serves `app`'s WebSocket routes on an existing `node:http`/`node:https` server. Only
+ * upgrades are handled (unknown paths get 404); plain requests stay with the server's own
+ * `request` handler.
+ */
+export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
+  const host = new NodeHost(app, options);
+  host.listenUpgrades(server);
+  return { close: () => host.closeAll() };
+}
+
+/** Starts a `node:http` server for `app`; resolves once it listens. */
+export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerHandle> {
+  const host = new NodeHost(app, options);
+  const server = createServer((req, res) => void host.request(req, res));
+  host.listenUpgrades(server);
+  const hostname = options.hostname ?? "0.0.0.0";
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, hostname, () => {
+      server.off("error", reject);
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
+      resolve({
+        port,
+        hostname,
+        server,
+        async close() {
+          const stopped = new Promise<void>((done) => server.close(() => done()));
+          await host.closeAll();
+          server.closeAllConnections();
+          await stopped;
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * One WebSocket over a node:net socket: the codec on the way in, frames on the way out,
+ * and the closing handshake. Behaviour (handler order, limits, close codes) is the core's.
+ */
+import type { Socket } from "node:net";
+import type { Rookery } from "../../src/app.ts";
+import { CloseCode } from "../../src/close_codes.ts";
+import type { Connection, SendStatus } from "../../src/connection.ts";
+import { WebSocketError } from "../../src/errors.ts";
+import { openConnection, type SocketEvents, type SocketPort } from "../../src/lifecycle.ts";
+import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.ts";
+import { closeFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
+import { Opcode } from "../../src/protocol/opcodes.ts";
+import type { Acceptance } from "../../src/upgrade.ts";
+
+export interface SocketSettings {
+  /** Milliseconds to wait for the peer's side of the closing handshake before dropping it. */
+  closeTimeout: number;
+}
+
+export class NodeWebSocket implements SocketPort, ParserEvents {
+  readonly connection: Connection<unknown>;
+  readonly #socket: Socket;
+  readonly #parser: FrameParser;
+  readonly #events: SocketEvents;
+  readonly #closeTimeout: number;
+  #closeSent = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #corked = false;
+  readonly #onGone: (ws: NodeWebSocket) => void;
+
+  constructor(
+    app: Rookery,
+    acceptance: Acceptance,
+    socket: Socket,
+    head: Uint8Array,
+    settings: SocketSettings,
+    onGone: (ws: NodeWebSocket) => void,
+  ) {
+    this.#socket = socket;
+    this.#closeTimeout = settings.closeTimeout;
+    this.#onGone = onGone;
+    this.#parser = new FrameParser(this, {
+      maxPayload: acceptance.maxPayload,
+      allowUnmasked: acceptance.allowUnmaskedFrames,
+    });
+    const { connection, events } = openConnection(app, acceptance, this, socket.remoteAddress);
+    this.connection = connection;
+    this.#events = events;
+    socket.setNoDelay(true);
+    socket.setTimeout(0);
+    socket.on("data", (chunk: Uint8Array) => this.#parser.push(chunk));
+    socket.on("error", (error) => this.#events.fail(new WebSocketError(CloseCode.ABNORMAL, error.message, { cause: error })));
+    socket.on("end", () => socket.end());
+    socket.on("close", () => this.#gone());
+    socket.resume();
+    if (head.byteLength > 0) this.#parser.push(head);
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.writableLength;
+  }
+
+  send(message: string | Uint8Array): SendStatus {
+    if (this.#closeSent) return "dropped";
+    return this.#write(messageFrame(message)) ? "sent" : "backpressure";
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closeSent) return;
+    this.#closeSent = true;
+    this.#write(closeFrame(code, reason));
+    // After a failure nothing more will be read, so the TCP side ends now; otherwise the
+    // peer's close frame is awaited (in `close` below), for at most `closeTimeout`.
+    if (this.#parser.stopped) this.#socket.end();
+    this.#armTimer();
+  }
+
+  // ParserEvents
+
+  message(message: string | Uint8Array, isBinary: boolean): void {
+    this.#events.message(message, isBinary);
+  }
+
+  ping(payload: Uint8Array): void {
+    if (!this.#closeSent) this.#write(frame(Opcode.PONG, payload));
+  }
+
+  pong(): void {}
+
+  closeReceived(code: number, reason: string): void {
+    if (!this.#closeSent) {
+      this.#closeSent = true;
+      // §5.5.1: answer with a close frame, echoing the code (none for 1005).
+      this.#write(closeFrame(code));
+    }
+    // §7.1.1: the server closes the TCP connection first once the handshake is done.
+    this.#socket.end();
+    this.#armTimer();
+    this.#events.closed(code, reason);
+  }
+
+  error(error: WebSocketError): void {
+    this.#events.fail(error);
+    // The core closes with error.code while open; if it was already closing, end here.
+    if (!this.#closeSent) this.close(error.code, "");
+    this.#socket.end();
+  }
+
+  /** Closes the connection from the server side (shutdown: 1001). */
+  shutdown(code: number, reason: string): void {
+    this.#events.close(code, reason);
+  }
+
+  #write(parts: [Uint8Array, Uint8Array]): boolean {
+    const socket = this.#socket;
+    if (!socket.writable) return false;
+    // Frames written in one tick leave in one syscall.
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    socket.write(parts[0]);
+    return parts[1].byteLength === 0 ? !socket.writableNeedDrain : socket.write(parts[1]);
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+
+  #armTimer(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => this.#socket.destroy(), this.#closeTimeout);
+    this.#timer.unref();
+  }
+
+  #gone(): void {
+    clearTimeout(this.#timer);
+    this.#parser.stop();
+    this.#events.closed(CloseCode.ABNORMAL, "");
+    this.#onGone(this);
+  }
+}

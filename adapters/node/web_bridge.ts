@@ -1,0 +1,60 @@
+/** Conversions between node:http and web-standard `Request`/`Response`. */
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+/** A web `Request` for a node:http request; the body streams only when `withBody`. */
+export function toRequest(req: IncomingMessage, withBody: boolean): Request {
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const url = new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}`);
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const method = req.method ?? "GET";
+  const hasBody = withBody && method !== "GET" && method !== "HEAD";
+  return new Request(url, {
+    method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+    // Required by the fetch spec for a streamed request body.
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+/** Sends a web `Response` through a node:http `ServerResponse`, streaming its body. */
+export async function sendResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+  if (!response.body || isHead) {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  await pipeline(Readable.fromWeb(response.body as never), res);
+}
+
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+
+/** Writes a whole `Response` onto a raw socket (an upgrade that is refused), then ends it. */
+export async function sendRawResponse(socket: Duplex, response: Response): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\n`;
+  for (const [name, value] of response.headers) {
+    if (!FRAMING.has(name)) head += `${name}: ${value}\r\n`;
+  }
+  head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
+  if (socket.writable) socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
+}
+
+/** The 101 response completing a WebSocket handshake. */
+export function switchingProtocols(accept: string, protocol: string, extra: Headers): string {
+  let head = `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n`;
+  if (protocol) head += `sec-websocket-protocol: ${protocol}\r\n`;
+  for (const [name, value] of extra) head += `${name}: ${value}\r\n`;
+  return `${head}\r\n`;
+}

@@ -1,0 +1,37 @@
+/**
+ * Server frames (RFC 6455 §5.2): never masked. One encoder; each frame is returned as its
+ * header and payload apart, so a large payload is written without being copied.
+ */
+import { encodeClosePayload } from "./close_payload.ts";
+import { Opcode } from "./opcodes.ts";
+
+const encoder = new TextEncoder();
+
+/** The header of an unmasked frame carrying `length` payload bytes. */
+export function frameHeader(opcode: number, length: number, fin = true): Uint8Array {
+  const first = (fin ? 0x80 : 0) | opcode;
+  if (length < 126) return Uint8Array.of(first, length);
+  if (length < 0x10000) return Uint8Array.of(first, 126, length >>> 8, length & 0xff);
+  const header = new Uint8Array(10);
+  header[0] = first;
+  header[1] = 127;
+  const view = new DataView(header.buffer);
+  view.setUint32(2, Math.floor(length / 0x100000000));
+  view.setUint32(6, length >>> 0);
+  return header;
+}
+
+/** A frame as `[header, payload]`. */
+export function frame(opcode: number, payload: Uint8Array): [Uint8Array, Uint8Array] {
+  return [frameHeader(opcode, payload.byteLength), payload];
+}
+
+/** A text or binary message as one frame. */
+export function messageFrame(message: string | Uint8Array): [Uint8Array, Uint8Array] {
+  return typeof message === "string" ? frame(Opcode.TEXT, encoder.encode(message)) : frame(Opcode.BINARY, message);
+}
+
+/** A close frame with `code` (1005: no body) and `reason`. */
+export function closeFrame(code: number, reason = ""): [Uint8Array, Uint8Array] {
+  return frame(Opcode.CLOSE, encodeClosePayload(code, reason));
+}

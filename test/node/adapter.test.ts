@@ -1,0 +1,172 @@
+/** The Node adapter's API: serve, attach, handleUpgrade, the HTTP fallback, shutdown, buffering. */
+import { createServer } from "node:http";
+import { WebSocket } from "undici";
+import { describe, expect, it } from "vitest";
+import { attach, handleUpgrade, serve } from "../../adapters/node.ts";
+import { EventLog, quietApp, recordRoute } from "../support/event_log.ts";
+import { clientFrame, RawClient } from "../support/raw_client.ts";
+
+function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.addEventListener("open", () => resolve());
+    ws.addEventListener("error", () => reject(new Error("connection failed")));
+  });
+}
+
+describe("serve", () => {
+  it("plain HTTP: fallback for other paths, 426 on a WebSocket route, 404 without fallback", async () => {
+    const app = quietApp();
+    app.ws("/ws");
+    const withFallback = await serve(app, {
+      hostname: "127.0.0.1",
+      fetch: async (req) => new Response(`fallback ${req.method} ${new URL(req.url).pathname} ${await req.text()}`, { headers: { "set-cookie": "a=1" } }),
+    });
+    const without = await serve(app, { hostname: "127.0.0.1" });
+    try {
+      const page = await fetch(`http://127.0.0.1:${withFallback.port}/page`, { method: "POST", body: "body!" });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe("fallback POST /page body!");
+      expect(page.headers.getSetCookie()).toEqual(["a=1"]);
+      const ws = await fetch(`http://127.0.0.1:${withFallback.port}/ws`);
+      expect(ws.status).toBe(426);
+      expect(ws.headers.get("upgrade")).toBe("websocket");
+      expect((await fetch(`http://127.0.0.1:${without.port}/page`)).status).toBe(404);
+    } finally {
+      await withFallback.close();
+      await without.close();
+    }
+  });
+
+  it("a fallback that throws → 500, logged, and the server keeps serving", async () => {
+    const logged: string[] = [];
+    const app = quietApp({ logger: (m) => logged.push(m) });
+    app.ws("/ws").onmessage((c, m) => void c.send(m));
+    const s = await serve(app, { hostname: "127.0.0.1", fetch: () => { throw new Error("oops"); } });
+    try {
+      expect((await fetch(`http://127.0.0.1:${s.port}/x`)).status).toBe(500);
+      expect(logged).toEqual(["HTTP handler failed on /x"]);
+      const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`);
+      await opened(ws);
+      ws.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("close(): 1001 to every open connection, onclose for each, then resolves", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    recordRoute(app.ws("/ws"), log);
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    const clients = Array.from({ length: 5 }, () => new WebSocket(`ws://127.0.0.1:${s.port}/ws`));
+    await Promise.all(clients.map(opened));
+    const codes = clients.map((c) => new Promise<number>((r) => c.addEventListener("close", (e) => r(e.code))));
+    await s.close();
+    expect(await Promise.all(codes)).toEqual([1001, 1001, 1001, 1001, 1001]);
+    expect(log.all.map((l) => l.join(","))).toEqual(Array(5).fill("open,close:1001:server shutting down"));
+    await expect(fetch(`http://127.0.0.1:${s.port}/`)).rejects.toThrow();
+  });
+
+  it("close() does not wait past closeTimeout for a peer that never answers", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    recordRoute(app.ws("/ws"), log);
+    const s = await serve(app, { hostname: "127.0.0.1", closeTimeout: 200 });
+    const raw = await RawClient.handshake(s.port, "/ws");
+    await log.closed(0, 200).catch(() => {});
+    const started = Date.now();
+    await s.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(raw.close?.code).toBe(1001);
+    expect(await log.closed(0)).toEqual(["open", "close:1001:server shutting down"]);
+  });
+
+  it("bufferedAmount reflects data the socket has not written yet", async () => {
+    let seen = 0;
+    const app = quietApp();
+    app.ws("/flood").onmessage((conn) => {
+      for (let i = 0; i < 64; i++) conn.send(new Uint8Array(256 * 1024));
+      seen = conn.bufferedAmount;
+    });
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    const raw = await RawClient.handshake(s.port, "/flood");
+    raw.socket.pause();
+    raw.write(clientFrame(1, "go"));
+    const deadline = Date.now() + 3000;
+    while (seen === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toBeGreaterThan(1 << 20);
+    raw.destroy();
+    await s.close();
+  });
+});
+
+describe("attach and handleUpgrade", () => {
+  it("attach serves WebSocket routes on an existing server, leaving its requests alone", async () => {
+    const app = quietApp();
+    app.ws("/ws").onmessage((c, m) => void c.send(m));
+    const server = createServer((_req, res) => res.end("own handler"));
+    const attachment = attach(app, server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await (await fetch(`http://127.0.0.1:${port}/ws`)).text()).toBe("own handler");
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      await opened(ws);
+      const echoed = new Promise((r) => ws.addEventListener("message", (e) => r(e.data)));
+      ws.send("via attach");
+      expect(await echoed).toBe("via attach");
+      const unknown = await RawClient.handshake(port, "/other");
+      expect(unknown.status).toBe(404);
+      const closed = new Promise<number>((r) => ws.addEventListener("close", (e) => r(e.code)));
+      await attachment.close();
+      expect(await closed).toBe(1001);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("handleUpgrade resolves false for unknown paths and leaves the socket to the caller", async () => {
+    const app = quietApp();
+    app.ws("/ws").onmessage((c, m) => void c.send(m));
+    const outcomes: boolean[] = [];
+    const server = createServer();
+    server.on("upgrade", async (req, socket, head) => {
+      const handled = await handleUpgrade(app, req, socket, head);
+      outcomes.push(handled);
+      if (!handled) socket.end("HTTP/1.1 418 I'm a teapot\r\ncontent-length: 0\r\n\r\n");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const other = await RawClient.handshake(port, "/other");
+      expect(other.status).toBe(418);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      await opened(ws);
+      expect(outcomes).toEqual([false, true]);
+      ws.close();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("a client that leaves while onaccept runs causes no event and no crash", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    recordRoute(app.ws("/slow").onaccept(async () => { await gate; return true; }) as never, log);
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    const raw = await RawClient.open(s.port);
+    raw.write(
+      "GET /slow HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    raw.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log.all).toEqual([]);
+    await s.close();
+  });
+});
