@@ -25,12 +25,12 @@ import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
 import { CloseCode } from "../src/close_codes.ts";
 import { acceptKey } from "../src/protocol/handshake.ts";
-import { answerPlainRequest, decideUpgrade, textResponse } from "../src/upgrade.ts";
+import { OpenSockets } from "../src/open_sockets.ts";
+import { answerPlainRequest, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 import { NodeWebSocket } from "./node/socket.ts";
 import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
 
-/** A `fetch`-style handler for plain HTTP requests on paths with no WebSocket route. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+export type { FetchHandler };
 
 /** Options of the Node adapter. */
 export interface NodeAdapterOptions {
@@ -74,9 +74,8 @@ export interface Attachment {
 class NodeHost {
   readonly app: Rookery;
   readonly options: NodeAdapterOptions;
-  readonly sockets = new Set<NodeWebSocket>();
+  readonly open = new OpenSockets();
   readonly #closeTimeout: number;
-  readonly #drained: (() => void)[] = [];
 
   constructor(app: Rookery, options: NodeAdapterOptions) {
     this.app = app;
@@ -117,38 +116,27 @@ class NodeHost {
     }
     socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
     const ws = new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout: this.#closeTimeout }, (gone) =>
-      this.#gone(gone),
+      this.open.delete(gone.events),
     );
-    this.sockets.add(ws);
+    this.open.add(ws.events);
     return true;
   }
 
   async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const request = toRequest(req, true);
-      const response =
-        answerPlainRequest(this.app, request) ??
-        (this.options.fetch ? await this.options.fetch(request) : textResponse(404, "Not Found"));
+      const response = answerPlainRequest(this.app, request) ?? (await fallbackResponse(this.app, request, this.options.fetch));
       await sendResponse(res, response, req.method === "HEAD");
     } catch (error) {
-      this.app.log(`HTTP handler failed on ${req.url ?? "?"}`, error);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" }).end("Internal Server Error\n");
+      this.app.log(`HTTP request failed on ${req.url ?? "?"}`, error);
+      if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain" }).end("Bad Request\n");
       else res.destroy();
     }
   }
 
-  /** Closes every open WebSocket with 1001 and waits, up to the close timeout, for them to end. */
-  closeAll(): Promise<void> {
-    if (this.sockets.size === 0) return Promise.resolve();
-    const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
-    for (const ws of this.sockets) ws.shutdown(CloseCode.GOING_AWAY, "server shutting down");
-    return drained;
-  }
-
-  #gone(ws: NodeWebSocket): void {
-    this.sockets.delete(ws);
-    if (this.sockets.size > 0) return;
-    for (const resolve of this.#drained.splice(0)) resolve();
+  /** Closes every open WebSocket with 1001; each socket is dropped by its own close timer at worst. */
+  async closeAll(): Promise<void> {
+    await this.open.closeAll(CloseCode.GOING_AWAY, "server shutting down", this.#closeTimeout + 1000);
   }
 
   listenUpgrades(server: Server | HttpsServer): void {

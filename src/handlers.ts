@@ -1,6 +1,9 @@
 import type { Connection } from "./connection.ts";
 import type { WebSocketError } from "./errors.ts";
 
+/** Anything `new Headers(...)` takes (spelled portably: not every runtime's types name `HeadersInit`). */
+export type HeaderValues = ConstructorParameters<typeof Headers>[0];
+
 /** Accept the connection and say how: the typed `data`, a subprotocol, extra 101 headers. */
 export interface AcceptOptions<Data> {
   /** Becomes `conn.data` for this connection. */
@@ -11,7 +14,7 @@ export interface AcceptOptions<Data> {
    */
   protocol?: string;
   /** Extra headers for the 101 response (for example `Set-Cookie`). */
-  headers?: HeadersInit;
+  headers?: HeaderValues;
 }
 
 /**
@@ -51,6 +54,9 @@ export type CloseHandler<Data, Params> = (
   code: number,
 ) => unknown;
 
+/** Runs when a connection whose `send` returned `"backpressure"` has flushed its buffer. */
+export type DrainHandler<Data, Params> = (conn: Connection<Data, Params>) => unknown;
+
 /** The handler set of one route, as the lifecycle driver sees it. */
 export interface RouteHandlers {
   onaccept?: AcceptHandler<Record<string, string>, unknown>;
@@ -58,6 +64,7 @@ export interface RouteHandlers {
   onmessage?: MessageHandler<unknown, Record<string, string>>;
   onerror?: ErrorHandler<unknown, Record<string, string>>;
   onclose?: CloseHandler<unknown, Record<string, string>>;
+  ondrain?: DrainHandler<unknown, Record<string, string>>;
 }
 
 /** Options that may be set on the app (defaults) and overridden per route. */

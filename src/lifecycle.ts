@@ -14,7 +14,7 @@ import { CloseCode } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
 import { handlerError, WebSocketError } from "./errors.ts";
 import type { RouteHandlers } from "./handlers.ts";
-import { exceedsLimit, utf8Length } from "./limits.ts";
+import { exceedsLimit, tooBigMessage, utf8Length } from "./limits.ts";
 import type { Acceptance } from "./upgrade.ts";
 
 /** The few operations an adapter implements on its native socket. */
@@ -41,6 +41,8 @@ export interface SocketEvents {
    * code) or 1006 when the transport ended without one.
    */
   closed(code: number, reason: string): void;
+  /** The send buffer has drained after a `"backpressure"` send. */
+  drain(): void;
   /**
    * The server closes the connection itself (shutdown, idle timeout), with any code that may
    * be sent, such as 1001; `conn.close` only takes application codes.
@@ -50,6 +52,7 @@ export interface SocketEvents {
 
 type Task =
   | { kind: "message"; message: string | Uint8Array; isBinary: boolean }
+  | { kind: "drain" }
   | { kind: "error"; error: WebSocketError }
   | { kind: "close"; code: number; reason: string };
 
@@ -76,6 +79,7 @@ class Driver implements SocketEvents, ConnectionControl {
   #sentClose: { code: number; reason: string } | undefined;
   #failed = false;
   #done = false;
+  #backpressured = false;
   // True while a handler runs or its promise is pending; events then wait in the queue.
   #busy = true;
   #queue: Task[] = [];
@@ -99,9 +103,7 @@ class Driver implements SocketEvents, ConnectionControl {
   message(message: string | Uint8Array, isBinary: boolean): void {
     if (this.#failed || this.readyState === ReadyState.CLOSED) return;
     if (exceedsLimit(message, this.#limit)) {
-      this.fail(
-        new WebSocketError(CloseCode.MESSAGE_TOO_BIG, `Message of more than ${this.#limit} bytes (the route's maxPayload)`),
-      );
+      this.fail(new WebSocketError(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#limit)));
       return;
     }
     if (this.#busy) {
@@ -136,8 +138,20 @@ class Driver implements SocketEvents, ConnectionControl {
     if (!this.#busy) this.#drain();
   }
 
+  drain(): void {
+    // Once per backpressure episode, however often a runtime signals it (Bun does repeatedly).
+    if (!this.#backpressured || this.#failed || this.readyState !== ReadyState.OPEN) return;
+    this.#backpressured = false;
+    if (!this.#handlers.ondrain) return;
+    this.#queue.push({ kind: "drain" });
+    if (!this.#busy) this.#drain();
+  }
+
   send(message: string | Uint8Array): SendStatus {
-    return this.readyState === ReadyState.OPEN ? this.#port.send(message) : "dropped";
+    if (this.readyState !== ReadyState.OPEN) return "dropped";
+    const status = this.#port.send(message);
+    if (status === "backpressure") this.#backpressured = true;
+    return status;
   }
 
   close(code: number, reason: string): void {
@@ -162,6 +176,8 @@ class Driver implements SocketEvents, ConnectionControl {
     switch (task.kind) {
       case "message":
         return this.#settle("onmessage", this.#call(() => h.onmessage?.(conn, task.message, task.isBinary)), false);
+      case "drain":
+        return this.#settle("ondrain", this.#call(() => h.ondrain?.(conn)), false);
       case "error":
         return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
       case "close":

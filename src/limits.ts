@@ -49,3 +49,8 @@ export function utf8Length(s: string): number {
   }
   return bytes;
 }
+
+/** The message of a 1009 failure, the same whichever layer (codec or core) finds it. */
+export function tooBigMessage(limit: number): string {
+  return `Message over the limit of ${limit} bytes`;
+}

@@ -1,6 +1,7 @@
 import type {
   AcceptHandler,
   CloseHandler,
+  DrainHandler,
   ErrorHandler,
   MessageHandler,
   OpenHandler,
@@ -74,6 +75,15 @@ export class WebSocketRoute<Params, Data = undefined> {
   /** Runs exactly once for every opened connection, last of all. */
   onclose(handler: CloseHandler<Data, Params>): this {
     this.#set("onclose", handler);
+    return this;
+  }
+
+  /**
+   * Runs when a connection whose `send` returned `"backpressure"` has written its buffer out:
+   * the moment to resume sending. Not one of Crow's handlers.
+   */
+  ondrain(handler: DrainHandler<Data, Params>): this {
+    this.#set("ondrain", handler);
     return this;
   }
 

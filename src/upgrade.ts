@@ -1,5 +1,5 @@
 import type { Rookery } from "./app.ts";
-import type { AcceptResult } from "./handlers.ts";
+import type { AcceptResult, HeaderValues } from "./handlers.ts";
 import { effectivePayloadLimit } from "./limits.ts";
 import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
@@ -30,13 +30,13 @@ export type UpgradeDecision =
 const PASS: UpgradeDecision = { kind: "pass" };
 
 /** A short plain-text HTTP answer. */
-export function textResponse(status: number, message: string, headers?: HeadersInit): Response {
+export function textResponse(status: number, message: string, headers?: HeaderValues): Response {
   const h = new Headers(headers);
   h.set("content-type", "text/plain; charset=utf-8");
   return new Response(`${message}\n`, { status, headers: h });
 }
 
-function respond(status: number, message: string, headers?: HeadersInit): UpgradeDecision {
+function respond(status: number, message: string, headers?: HeaderValues): UpgradeDecision {
   return { kind: "respond", response: textResponse(status, message, headers) };
 }
 
@@ -104,4 +104,21 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
     },
   };
+}
+
+/** A `fetch`-style handler for plain HTTP requests on paths with no WebSocket route. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * The answer to a request no WebSocket route takes: the fallback's, or 404 without one. A
+ * fallback that throws gives a logged 500.
+ */
+export async function fallbackResponse(app: Rookery, request: Request, fallback: FetchHandler | undefined): Promise<Response> {
+  if (!fallback) return textResponse(404, "Not Found");
+  try {
+    return await fallback(request);
+  } catch (error) {
+    app.log(`HTTP handler failed on ${new URL(request.url).pathname}`, error);
+    return textResponse(500, "Internal Server Error");
+  }
 }

@@ -22,7 +22,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   readonly connection: Connection<unknown>;
   readonly #socket: Socket;
   readonly #parser: FrameParser;
-  readonly #events: SocketEvents;
+  /** The core's side of this connection. */
+  readonly events: SocketEvents;
   readonly #closeTimeout: number;
   #closeSent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -46,13 +47,14 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     });
     const { connection, events } = openConnection(app, acceptance, this, socket.remoteAddress);
     this.connection = connection;
-    this.#events = events;
+    this.events = events;
     socket.setNoDelay(true);
     socket.setTimeout(0);
     socket.on("data", (chunk: Uint8Array) => this.#parser.push(chunk));
-    socket.on("error", (error) => this.#events.fail(new WebSocketError(CloseCode.ABNORMAL, error.message, { cause: error })));
+    socket.on("error", (error) => this.events.fail(new WebSocketError(CloseCode.ABNORMAL, error.message, { cause: error })));
     socket.on("end", () => socket.end());
     socket.on("close", () => this.#gone());
+    socket.on("drain", () => this.events.drain());
     socket.resume();
     if (head.byteLength > 0) this.#parser.push(head);
   }
@@ -79,7 +81,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   // ParserEvents
 
   message(message: string | Uint8Array, isBinary: boolean): void {
-    this.#events.message(message, isBinary);
+    this.events.message(message, isBinary);
   }
 
   ping(payload: Uint8Array): void {
@@ -97,19 +99,14 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     // §7.1.1: the server closes the TCP connection first once the handshake is done.
     this.#socket.end();
     this.#armTimer();
-    this.#events.closed(code, reason);
+    this.events.closed(code, reason);
   }
 
   error(error: WebSocketError): void {
-    this.#events.fail(error);
+    this.events.fail(error);
     // The core closes with error.code while open; if it was already closing, end here.
     if (!this.#closeSent) this.close(error.code, "");
     this.#socket.end();
-  }
-
-  /** Closes the connection from the server side (shutdown: 1001). */
-  shutdown(code: number, reason: string): void {
-    this.#events.close(code, reason);
   }
 
   #write(parts: [Uint8Array, Uint8Array]): boolean {
@@ -139,7 +136,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #gone(): void {
     clearTimeout(this.#timer);
     this.#parser.stop();
-    this.#events.closed(CloseCode.ABNORMAL, "");
+    this.events.closed(CloseCode.ABNORMAL, "");
     this.#onGone(this);
   }
 }

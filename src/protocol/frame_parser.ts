@@ -9,6 +9,7 @@
  */
 import { CloseCode, type CloseCodeValue } from "../close_codes.ts";
 import { WebSocketError } from "../errors.ts";
+import { tooBigMessage } from "../limits.ts";
 import { decodeClosePayload } from "./close_payload.ts";
 import { isControl, Opcode } from "./opcodes.ts";
 
@@ -164,7 +165,7 @@ export class FrameParser {
     // §5.2: the most significant bit of a 64-bit length must be 0.
     if (high & 0x80000000) return this.#fail(CloseCode.PROTOCOL_ERROR, "64-bit payload length with the high bit set");
     // Past 2^53 a length cannot even be represented, let alone buffered.
-    if (high >= 0x200000) return this.#tooBig(Infinity);
+    if (high >= 0x200000) return this.#fail(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#maxPayload));
     this.#length = high * 0x100000000 + view.getUint32(4);
     this.#afterLength();
   }
@@ -172,14 +173,9 @@ export class FrameParser {
   #afterLength(): void {
     if (!isControl(this.#opcode)) {
       const total = (this.#opcode === Opcode.CONTINUATION ? this.#messageLength : 0) + this.#length;
-      if (total > this.#maxPayload) return this.#tooBig(total);
+      if (total > this.#maxPayload) return this.#fail(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#maxPayload));
     }
     this.#state = this.#masked ? MASK : PAYLOAD;
-  }
-
-  #tooBig(total: number): void {
-    const size = total === Infinity ? "over 2^53" : String(total);
-    this.#fail(CloseCode.MESSAGE_TOO_BIG, `Message of ${size} bytes is over the limit of ${this.#maxPayload}`);
   }
 
   #readPayload(): void {

@@ -224,3 +224,24 @@ describe("ordering guarantees", () => {
     expect([...seen]).toEqual([result.socket.connection]);
   });
 });
+
+describe("ondrain", () => {
+  it("runs once after a backpressured send, however often the adapter signals drain", async () => {
+    const { Rookery } = await import("../../mod.ts");
+    const app = new Rookery();
+    const seen: string[] = [];
+    app
+      .ws("/d")
+      .onmessage((c, m) => void seen.push(`send:${c.send(m)}`))
+      .ondrain(() => void seen.push("drain"));
+    const r = await connect(app, upgradeRequest("/d"), { sendStatus: "backpressure" });
+    if (!("socket" in r)) throw new Error("rejected");
+    await settle();
+    r.socket.events.drain(); // no backpressure yet: ignored
+    r.socket.events.message("x", false);
+    r.socket.events.drain();
+    r.socket.events.drain();
+    await settle();
+    expect(seen).toEqual(["send:backpressure", "drain"]);
+  });
+});

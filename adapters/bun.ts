@@ -1,0 +1,189 @@
+/**
+ * Rookery on Bun: WebSocket routes served through `Bun.serve` and its native `websocket`
+ * handlers.
+ *
+ * Bun docs: https://bun.sh/docs/api/websockets
+ *
+ * Rookery checks the handshake itself before asking Bun to upgrade (Bun upgrades requests
+ * without `Connection: Upgrade`), and never lets Bun pick a subprotocol the route did not
+ * choose (Bun echoes the client's first offer by default). Bun's `maxPayloadLength` is per
+ * server: Rookery sets it to the largest effective route limit (2^32 bytes, Bun's ceiling,
+ * when a route is unlimited, so Bun's 16 MiB default never applies silently); smaller route
+ * limits are checked on each message's arrival and close with 1009.
+ *
+ * @example
+ * ```ts
+ * import { Rookery } from "rookery";
+ * import { serve } from "rookery/bun";
+ * const app = new Rookery();
+ * app.ws("/echo").onmessage((conn, msg) => conn.send(msg));
+ * const server = await serve(app, { port: 8080 });
+ * ```
+ * @module
+ */
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { Rookery } from "../src/app.ts";
+import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
+import { WebSocketError } from "../src/errors.ts";
+import { tooBigMessage } from "../src/limits.ts";
+import { openConnection, type SocketEvents, type SocketPort } from "../src/lifecycle.ts";
+import { OpenSockets } from "../src/open_sockets.ts";
+import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
+
+export type { FetchHandler };
+
+/** What Rookery keeps in Bun's `ws.data`: one per socket, for its whole life. */
+export interface BunSocketData {
+  acceptance: Acceptance;
+  events: SocketEvents | undefined;
+}
+
+/** Options of {@link serve}. */
+export interface BunServeOptions {
+  /** TCP port; 0 picks a free one. Default: 0. */
+  port?: number;
+  /** Address to bind. Default: `"0.0.0.0"`. */
+  hostname?: string;
+  /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
+  fetch?: FetchHandler;
+  /** Milliseconds `close()` waits for connections to finish closing. Default: 5000. */
+  closeTimeout?: number;
+}
+
+/** A running server. */
+export interface BunServerHandle {
+  readonly port: number;
+  readonly hostname: string;
+  /** The underlying Bun server. */
+  readonly server: Server<BunSocketData>;
+  /** Closes every WebSocket with 1001 "server shutting down", waits for them, stops the server. */
+  close(): Promise<void>;
+}
+
+/** The largest `maxPayloadLength` Bun accepts (it must be an integer; 2^53 throws). */
+const BUN_MAX_PAYLOAD = 2 ** 32;
+/**
+ * When Bun fails a connection itself it sends the right close code to the client, but hands the
+ * server's `close` handler 1006 with its reason (measured on Bun 1.4.5). The reason is the only
+ * clue to what happened; a plain drop has none.
+ */
+const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue][] = [
+  ["Received too big message", CloseCode.MESSAGE_TOO_BIG],
+  ["Received invalid UTF-8", CloseCode.INVALID_PAYLOAD],
+  ["Received an incorrectly masked frame", CloseCode.PROTOCOL_ERROR],
+  ["Received unexpected RSV", CloseCode.PROTOCOL_ERROR],
+  ["Received invalid opcode", CloseCode.PROTOCOL_ERROR],
+  ["Received too big control frame", CloseCode.PROTOCOL_ERROR],
+  ["Received continuation frame", CloseCode.PROTOCOL_ERROR],
+  ["Received invalid close code", CloseCode.PROTOCOL_ERROR],
+  ["Received fragmented control frame", CloseCode.PROTOCOL_ERROR],
+];
+
+/** The failure behind a close Bun reported as 1006, if its reason names one. */
+function bunFailure(code: number, reason: string, limit: number): WebSocketError | undefined {
+  if (code !== CloseCode.ABNORMAL || !reason) return undefined;
+  const known = BUN_FAILURES.find(([prefix]) => reason.startsWith(prefix));
+  if (!known) return undefined;
+  const failure = known[1];
+  return new WebSocketError(failure, failure === CloseCode.MESSAGE_TOO_BIG ? tooBigMessage(limit) : reason);
+}
+
+/** Bun's per-server limit for `app`: its largest effective route limit, within Bun's range. */
+export function bunPayloadLimit(app: Rookery): number {
+  return Math.max(1, Math.min(app.largestPayloadLimit(), BUN_MAX_PAYLOAD));
+}
+
+function portOf(ws: ServerWebSocket<BunSocketData>): SocketPort {
+  return {
+    send(message) {
+      const result = typeof message === "string" ? ws.sendText(message) : ws.sendBinary(message);
+      // Bun: -1 queued with backpressure, 0 dropped, otherwise bytes sent.
+      return result === -1 ? "backpressure" : result === 0 && ws.readyState !== 1 ? "dropped" : "sent";
+    },
+    close(code, reason) {
+      if (ws.readyState === 1) ws.close(code, reason);
+    },
+    get bufferedAmount() {
+      return ws.getBufferedAmount();
+    },
+  };
+}
+
+function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
+  const fetch = async (req: Request, server: Server<BunSocketData>): Promise<Response | undefined> => {
+    const decision = await decideUpgrade(app, req);
+    if (decision.kind === "pass") return fallbackResponse(app, req, fallback);
+    if (decision.kind === "respond") return decision.response;
+    const { acceptance } = decision;
+    const headers = new Headers(acceptance.headers);
+    // An empty value stops Bun from echoing the client's first offer.
+    if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
+    if (server.upgrade(req, { data: { acceptance, events: undefined }, headers })) return undefined;
+    return textResponse(400, "WebSocket upgrade failed");
+  };
+
+  const websocket: WebSocketHandler<BunSocketData> = {
+    maxPayloadLength: bunPayloadLimit(app),
+    open(ws) {
+      const events = openConnection(app, ws.data.acceptance, portOf(ws), ws.remoteAddress).events;
+      ws.data.events = events;
+      open.add(events);
+    },
+    message(ws, message) {
+      const events = ws.data.events!;
+      if (typeof message === "string") events.message(message, false);
+      // A plain Uint8Array view over Bun's Buffer, so messages are the same type on every runtime.
+      else events.message(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), true);
+    },
+    drain(ws) {
+      ws.data.events?.drain();
+    },
+    close(ws, code, reason) {
+      const events = ws.data.events;
+      if (!events) return;
+      const failure = bunFailure(code, reason, ws.data.acceptance.maxPayload);
+      if (failure) {
+        // Reported as the close Bun sent: the core's close is a no-op on a closed socket.
+        events.fail(failure);
+        events.closed(failure.code, failure.message);
+      } else events.closed(code, reason);
+      open.delete(events);
+    },
+  };
+  return { fetch, websocket };
+}
+
+/**
+ * The `{ fetch, websocket }` pair for `Bun.serve`: WebSocket routes are upgraded, other
+ * requests go to `fallback` (404 without one).
+ */
+export function handlers(
+  app: Rookery,
+  fallback?: FetchHandler,
+): {
+  fetch: (req: Request, server: Server<BunSocketData>) => Promise<Response | undefined>;
+  websocket: WebSocketHandler<BunSocketData>;
+} {
+  return createHandlers(app, fallback, new OpenSockets());
+}
+
+/** Starts `Bun.serve` for `app`. */
+export async function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunServerHandle> {
+  const open = new OpenSockets();
+  const hostname = options.hostname ?? "0.0.0.0";
+  const server = Bun.serve<BunSocketData>({
+    port: options.port ?? 0,
+    hostname,
+    ...createHandlers(app, options.fetch, open),
+  });
+  return {
+    port: server.port ?? 0,
+    hostname,
+    server,
+    async close() {
+      await server.stop(false);
+      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? 5000);
+      await server.stop(true);
+    },
+  };
+}

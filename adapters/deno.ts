@@ -1,0 +1,153 @@
+/**
+ * Rookery on Deno: WebSocket routes served through `Deno.serve` and `Deno.upgradeWebSocket`.
+ *
+ * Deno docs: https://docs.deno.com/api/deno/~/Deno.upgradeWebSocket
+ *
+ * Rookery checks the handshake itself before asking Deno to upgrade (Deno accepts keys of the
+ * wrong length, unknown versions and a missing version). Deno has no per-socket payload limit,
+ * so a route's `maxPayload` is checked on each message's arrival (after Deno has buffered it)
+ * and closes with 1009. Deno refuses frames of 64 MiB or more by dropping the connection, so an
+ * unlimited route on Deno means "under 64 MiB".
+ *
+ * @example
+ * ```ts
+ * import { Rookery } from "rookery";
+ * import { serve } from "rookery/deno";
+ * const app = new Rookery();
+ * app.ws("/echo").onmessage((conn, msg) => conn.send(msg));
+ * const server = await serve(app, { port: 8080 });
+ * ```
+ * @module
+ */
+import type { Rookery } from "../src/app.ts";
+import { CloseCode } from "../src/close_codes.ts";
+import type { SendStatus } from "../src/connection.ts";
+import { WebSocketError } from "../src/errors.ts";
+import { openConnection, type SocketEvents, type SocketPort } from "../src/lifecycle.ts";
+import { OpenSockets } from "../src/open_sockets.ts";
+import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse } from "../src/upgrade.ts";
+
+export type { FetchHandler };
+
+/** Options of {@link serve}. */
+export interface DenoServeOptions {
+  /** TCP port; 0 picks a free one. Default: 0. */
+  port?: number;
+  /** Address to bind. Default: `"0.0.0.0"`. */
+  hostname?: string;
+  /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
+  fetch?: FetchHandler;
+  /** Milliseconds `close()` waits for connections to finish closing. Default: 5000. */
+  closeTimeout?: number;
+}
+
+/** A running server. */
+export interface DenoServerHandle {
+  readonly port: number;
+  readonly hostname: string;
+  /** The underlying `Deno.HttpServer`. */
+  readonly server: Deno.HttpServer<Deno.NetAddr>;
+  /** Closes every WebSocket with 1001 "server shutting down", waits for them, stops the server. */
+  close(): Promise<void>;
+}
+
+/** `send` reports backpressure once this many bytes wait in Deno's buffer. */
+const HIGH_WATER_MARK = 16 * 1024;
+
+/** Turns Deno's socket into the core's `SocketPort` and reports its events to the core. */
+function wire(app: Rookery, acceptance: Acceptance, socket: WebSocket, remoteAddress: string | undefined, open: OpenSockets): void {
+  socket.binaryType = "arraybuffer";
+  let events: SocketEvents | undefined;
+  // Deno has no drain event: after a backpressured send, watch the buffer empty.
+  let drainTimer: ReturnType<typeof setInterval> | undefined;
+  const watchDrain = () => {
+    drainTimer ??= setInterval(() => {
+      if (socket.bufferedAmount > HIGH_WATER_MARK) return;
+      clearInterval(drainTimer);
+      drainTimer = undefined;
+      events?.drain();
+    }, 10);
+  };
+  const port: SocketPort = {
+    send(message): SendStatus {
+      if (socket.readyState !== WebSocket.OPEN) return "dropped";
+      socket.send(message);
+      if (socket.bufferedAmount <= HIGH_WATER_MARK) return "sent";
+      watchDrain();
+      return "backpressure";
+    },
+    close(code, reason) {
+      if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+    },
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+  };
+  socket.onopen = () => {
+    events = openConnection(app, acceptance, port, remoteAddress).events;
+    open.add(events);
+  };
+  socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+    const data = e.data;
+    if (typeof data === "string") events?.message(data, false);
+    else events?.message(new Uint8Array(data), true);
+  };
+  // Deno reports a dropped or broken connection (including protocol errors, which it
+  // answers by dropping the TCP connection) as an error event, then a close with code 0.
+  socket.onerror = (e: Event) => {
+    const message = e instanceof ErrorEvent && e.message ? e.message : "WebSocket error";
+    events?.fail(new WebSocketError(CloseCode.ABNORMAL, message));
+  };
+  socket.onclose = (e: CloseEvent) => {
+    clearInterval(drainTimer);
+    if (!events) return;
+    events.closed(e.code === 0 ? CloseCode.ABNORMAL : e.code, e.reason);
+    open.delete(events);
+  };
+}
+
+function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
+  return async (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
+    // Deno's `info` is only readable before the handler first awaits.
+    const remoteAddress = info?.remoteAddr.hostname;
+    const decision = await decideUpgrade(app, req);
+    if (decision.kind === "pass") return fallbackResponse(app, req, fallback);
+    if (decision.kind === "respond") return decision.response;
+    const { acceptance } = decision;
+    const { socket, response } = Deno.upgradeWebSocket(req, acceptance.protocol ? { protocol: acceptance.protocol } : {});
+    for (const [name, value] of acceptance.headers) response.headers.set(name, value);
+    wire(app, acceptance, socket, remoteAddress, open);
+    return response;
+  };
+}
+
+/**
+ * A handler for `Deno.serve`: WebSocket routes are upgraded, other requests go to `fallback`
+ * (404 without one).
+ */
+export function handler(
+  app: Rookery,
+  fallback?: FetchHandler,
+): (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
+  return createHandler(app, fallback, new OpenSockets());
+}
+
+/** Starts `Deno.serve` for `app` (Deno binds before `Deno.serve` returns). */
+export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<DenoServerHandle> {
+  const open = new OpenSockets();
+  const hostname = options.hostname ?? "0.0.0.0";
+  const server = Deno.serve(
+    // onListen replaces Deno's own "Listening on" line: a library does not print.
+    { port: options.port ?? 0, hostname, onListen: () => {} },
+    createHandler(app, options.fetch, open),
+  );
+  return Promise.resolve({
+    port: server.addr.port,
+    hostname,
+    server,
+    async close() {
+      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? 5000);
+      await server.shutdown();
+    },
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * The matrix fixture: one app exercising every contract path, identical on every runtime.
+ * Server-side events are recorded per connection under the `t` query parameter of its URL and
+ * read back over plain HTTP (`GET /events?t=TAG`), the side channel the runner uses.
+ */
+import { type Connection, Rookery } from "../../mod.ts";
+
+export function fixtureApp(runtime: string): { app: Rookery; fetch: (req: Request) => Response } {
+  const events = new Map<string, string[]>();
+  const record = (conn: Connection<unknown, unknown>, event: string) => {
+    const tag = new URL(conn.url).searchParams.get("t") ?? "";
+    const list = events.get(tag) ?? [];
+    list.push(event);
+    events.set(tag, list);
+  };
+
+  const app = new Rookery({ maxPayload: 1000, logger: () => {} });
+  const echo = (conn: Connection<unknown, unknown>, message: string | Uint8Array) => {
+    if (message === "close-me") return conn.close(4000, "done");
+    if (message === "throw") throw new Error("handler bug");
+    conn.send(message);
+  };
+  for (const [pattern, limit] of [
+    ["/echo", undefined],
+    ["/route-limit", 100],
+    ["/app-limit", undefined],
+    ["/unlimited", Infinity],
+  ] as const) {
+    const route = app.ws(pattern);
+    if (limit !== undefined) route.maxPayload(limit);
+    route
+      .onopen((conn) => record(conn, "open"))
+      .onmessage((conn, message, isBinary) => {
+        record(conn, isBinary ? `message:binary:${(message as Uint8Array).byteLength}` : `message:text:${message as string}`);
+        echo(conn, message);
+      })
+      .onerror((conn, error) => record(conn, `error:${error.code}:${error.name}`))
+      .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+  }
+
+  app
+    .ws("/flood")
+    .onopen((conn) => {
+      const statuses = new Set<string>();
+      for (let i = 0; i < 16; i++) statuses.add(conn.send(new Uint8Array(1 << 20)));
+      // Which of the sends first reports backpressure is each runtime's buffer size; that one does is the promise.
+      record(conn, statuses.has("backpressure") ? "backpressure" : "no backpressure");
+    })
+    .ondrain((conn) => record(conn, "drain"))
+    .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+
+  app.ws("/reject").onaccept(() => false).onopen((conn) => record(conn, "open"));
+
+  app
+    .ws("/rooms/:room")
+    .subprotocols(["chat"])
+    .onaccept((req, params) => ({ data: { room: params.room, user: new URL(req.url).searchParams.get("user") ?? "" } }))
+    .onopen((conn) => {
+      record(conn, `open:${conn.data.room}:${conn.data.user}:${conn.protocol}`);
+      conn.send(JSON.stringify({ data: conn.data, protocol: conn.protocol }));
+    })
+    .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+
+  app
+    .ws("/throw-open")
+    .onopen(() => {
+      throw new Error("open failed");
+    })
+    .onerror((conn, error) => record(conn, `error:${error.code}:${error.name}`))
+    .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+
+  const fetch = (req: Request): Response => {
+    const url = new URL(req.url);
+    if (url.pathname === "/events") return Response.json(events.get(url.searchParams.get("t") ?? "") ?? []);
+    if (url.pathname === "/hello") return new Response(`hello from ${runtime}`);
+    return new Response("no such page", { status: 404 });
+  };
+  return { app, fetch };
+}

@@ -1,0 +1,294 @@
+/**
+ * The cross-runtime matrix: the same fixture app under node, deno and bun, the same client
+ * script, and the same expected transcript of server events and client observations, apart
+ * from the differences listed in DIFFERENCES (and in the README's "Runtime differences").
+ */
+import { WebSocket } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientFrame, closeBody, RawClient } from "../support/raw_client.ts";
+import { type RunningServer, type Runtime, startServer } from "../support/spawn_server.ts";
+
+const RUNTIMES: Runtime[] = ["node", "deno", "bun"];
+
+/** Protocol violations a client may commit, with the close code RFC 6455 asks for. */
+const VIOLATIONS: [name: string, frame: Buffer, code: number, error: string][] = [
+  ["unmasked frame", clientFrame(1, "x", { mask: false }), 1002, "ProtocolError"],
+  ["reserved bit", clientFrame(1, "x", { rsv: 4 }), 1002, "ProtocolError"],
+  ["reserved opcode", clientFrame(3, "x"), 1002, "ProtocolError"],
+  ["control frame over 125 bytes", clientFrame(9, Buffer.alloc(126)), 1002, "ProtocolError"],
+  ["continuation without a start", clientFrame(0, "x"), 1002, "ProtocolError"],
+  ["invalid close code", clientFrame(8, closeBody(1005)), 1002, "ProtocolError"],
+  ["invalid UTF-8", clientFrame(1, Buffer.from([0xff])), 1007, "InvalidPayloadError"],
+  ["a 4 GiB length header on a 100-byte route", Buffer.from([0x82, 0xff, 0, 0, 0, 1, 0, 0, 0, 0]), 1009, "MessageTooBigError"],
+];
+
+/**
+ * What a runtime forces to differ from the contract (each is in the README's "Runtime
+ * differences" table). Deno never surfaces protocol errors to user code: it drops the TCP
+ * connection (no close frame, except for a bad close code) and reports an error, so Rookery
+ * sees 1006; and it accepts unmasked client frames.
+ */
+function violationOutcome(runtime: Runtime, name: string, code: number, error: string) {
+  if (runtime === "deno") {
+    if (name === "unmasked frame") return { server: ["open", "message:text:x", "message:text:after"], client: undefined };
+    return {
+      server: ["open", "error:1006:ConnectionLostError", "close:1006"],
+      client: name === "invalid close code" ? 1002 : undefined,
+    };
+  }
+  return { server: ["open", `error:${code}:${error}`, `close:${code}`], client: code };
+}
+
+let tagCounter = 0;
+const newTag = (name: string) => `${name.replace(/\W+/g, "-")}-${++tagCounter}`;
+
+/** The server transcript for `tag`, once it holds a close event (or after `ms` for none). */
+async function serverEvents(port: number, tag: string, expectClose = true, ms = 5000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const events = (await (await fetch(`http://127.0.0.1:${port}/events?t=${tag}`)).json()) as string[];
+    if (expectClose ? events.some((e) => e.startsWith("close:")) : Date.now() > deadline) return events;
+    if (Date.now() > deadline) throw new Error(`no close for ${tag}: ${JSON.stringify(events)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Observed {
+  open: boolean;
+  protocol?: string;
+  messages: string[];
+  close?: { code: number; reason: string };
+}
+
+/** Runs a client script with undici's WebSocket and records what the client saw. */
+async function undiciClient(
+  port: number,
+  path: string,
+  script: (ws: WebSocket, observed: Observed) => Promise<void> | void,
+  protocols: string[] = [],
+): Promise<Observed> {
+  const observed: Observed = { open: false, messages: [] };
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, protocols);
+  ws.binaryType = "arraybuffer";
+  ws.addEventListener("message", (e) =>
+    observed.messages.push(typeof e.data === "string" ? `text:${e.data}` : `binary:${(e.data as ArrayBuffer).byteLength}`),
+  );
+  const closed = new Promise<void>((r) =>
+    ws.addEventListener("close", (e) => {
+      observed.close = { code: e.code, reason: e.reason };
+      r();
+    }),
+  );
+  const opened = await new Promise<boolean>((r) => {
+    ws.addEventListener("open", () => r(true));
+    ws.addEventListener("error", () => r(false));
+  });
+  observed.open = opened;
+  if (opened) {
+    observed.protocol = ws.protocol;
+    await script(ws, observed);
+  }
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+  return observed;
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe.each(RUNTIMES)("matrix on %s", (runtime) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(runtime, "test/matrix/fixture_server.ts");
+  }, 30_000);
+  afterAll(() => server?.stop());
+
+  const url = (path: string, tag: string) => `${path}${path.includes("?") ? "&" : "?"}t=${tag}`;
+
+  it("onaccept false → 403, no server event", async () => {
+    const tag = newTag("reject");
+    const c = await RawClient.handshake(server.port, url("/reject", tag));
+    expect(c.status).toBe(403);
+    c.destroy();
+    expect(await serverEvents(server.port, tag, false, 300)).toEqual([]);
+  });
+
+  it("accept with typed data and a chosen subprotocol", async () => {
+    const tag = newTag("data");
+    const seen = await undiciClient(
+      server.port,
+      url("/rooms/lobby?user=ann", tag),
+      async (ws, o) => {
+        await until(() => o.messages.length > 0);
+        ws.close(1000);
+      },
+      ["other", "chat"],
+    );
+    expect(seen.protocol).toBe("chat");
+    expect(seen.messages).toEqual([`text:${JSON.stringify({ data: { room: "lobby", user: "ann" }, protocol: "chat" })}`]);
+    expect(await serverEvents(server.port, tag)).toEqual(["open:lobby:ann:chat", "close:1000:"]);
+  });
+
+  it("no subprotocol is selected when the client offers none the route speaks", async () => {
+    const c = await RawClient.handshake(server.port, "/rooms/x", { "Sec-WebSocket-Protocol": "nope" });
+    expect(c.status).toBe(101);
+    expect(c.response).not.toMatch(/sec-websocket-protocol/i);
+    c.destroy();
+  });
+
+  it("echo text and binary, then client close with code and reason", async () => {
+    const tag = newTag("echo");
+    const seen = await undiciClient(server.port, url("/echo", tag), async (ws, o) => {
+      ws.send("héllo 😀");
+      ws.send(new Uint8Array(300));
+      await until(() => o.messages.length === 2);
+      ws.close(4001, "bye");
+    });
+    expect(seen.messages).toEqual(["text:héllo 😀", "binary:300"]);
+    expect(seen.close?.code).toBe(4001);
+    expect(await serverEvents(server.port, tag)).toEqual(["open", "message:text:héllo 😀", "message:binary:300", "close:4001:bye"]);
+  });
+
+  it("client close without a code → 1005", async () => {
+    const tag = newTag("close-nocode");
+    await undiciClient(server.port, url("/echo", tag), (ws) => ws.close());
+    expect(await serverEvents(server.port, tag)).toEqual(["open", "close:1005:"]);
+  });
+
+  it("server close with code and reason", async () => {
+    const tag = newTag("server-close");
+    const seen = await undiciClient(server.port, url("/echo", tag), (ws) => ws.send("close-me"));
+    expect(seen.close).toEqual({ code: 4000, reason: "done" });
+    expect(await serverEvents(server.port, tag)).toEqual(["open", "message:text:close-me", "close:4000:done"]);
+  });
+
+  it("a handler that throws → 1011", async () => {
+    const tag = newTag("throw");
+    const seen = await undiciClient(server.port, url("/echo", tag), (ws) => ws.send("throw"));
+    expect(seen.close?.code).toBe(1011);
+    expect(await serverEvents(server.port, tag)).toEqual([
+      "open",
+      "message:text:throw",
+      "error:1011:HandlerError",
+      "close:1011:internal error",
+    ]);
+  });
+
+  it("onopen that throws → 1011, no message handler", async () => {
+    const tag = newTag("throw-open");
+    const seen = await undiciClient(server.port, url("/throw-open", tag), () => {});
+    expect(seen.close?.code).toBe(1011);
+    expect(await serverEvents(server.port, tag)).toEqual(["error:1011:HandlerError", "close:1011:internal error"]);
+  });
+
+  it.each([
+    ["route limit (100) exceeded", "/route-limit", 101],
+    ["app limit (1000) exceeded", "/app-limit", 1001],
+  ])("%s → 1009, the message never delivered", async (_name, path, size) => {
+    const tag = newTag(path);
+    const seen = await undiciClient(server.port, url(path, tag), (ws) => ws.send(new Uint8Array(size)));
+    const limit = size - 1;
+    expect(seen.close?.code).toBe(1009);
+    expect(await serverEvents(server.port, tag)).toEqual([
+      "open",
+      "error:1009:MessageTooBigError",
+      `close:1009:Message over the limit of ${limit} bytes`,
+    ]);
+  });
+
+  it("exactly the limit passes; route Infinity overrides the app limit", async () => {
+    const tags = [newTag("at-limit"), newTag("unlimited")];
+    const a = await undiciClient(server.port, url("/route-limit", tags[0]!), async (ws, o) => {
+      ws.send(new Uint8Array(100));
+      await until(() => o.messages.length > 0);
+      ws.close(1000);
+    });
+    const b = await undiciClient(server.port, url("/unlimited", tags[1]!), async (ws, o) => {
+      ws.send(new Uint8Array(200_000));
+      await until(() => o.messages.length > 0);
+      ws.close(1000);
+    });
+    expect([a.messages, b.messages]).toEqual([["binary:100"], ["binary:200000"]]);
+  });
+
+  it("an unlimited route takes 17 MiB (Bun's own 16 MiB default does not leak through)", async () => {
+    const tag = newTag("17mib");
+    const seen = await undiciClient(server.port, url("/unlimited", tag), async (ws, o) => {
+      ws.send(new Uint8Array(17 << 20));
+      await until(() => o.messages.length > 0, 15_000);
+      ws.close(1000);
+    });
+    expect(seen.messages).toEqual([`binary:${17 << 20}`]);
+  });
+
+  it("a send over the buffer's high-water mark reports backpressure, then ondrain runs", async () => {
+    const tag = newTag("flood");
+    const seen = await undiciClient(server.port, url("/flood", tag), async (ws, o) => {
+      await until(() => o.messages.length === 16, 15_000);
+      ws.close(1000);
+    });
+    expect(seen.messages).toHaveLength(16);
+    expect(await serverEvents(server.port, tag)).toEqual(["backpressure", "drain", "close:1000:"]);
+  });
+
+  it("abrupt TCP drop → onerror 1006, onclose 1006", async () => {
+    const tag = newTag("drop");
+    const c = await RawClient.handshake(server.port, url("/echo", tag));
+    c.write(clientFrame(1, "hi"));
+    await c.until(() => c.frames.length > 0);
+    c.destroy();
+    expect(await serverEvents(server.port, tag)).toEqual([
+      "open",
+      "message:text:hi",
+      "error:1006:ConnectionLostError",
+      "close:1006:",
+    ]);
+  });
+
+  it("a raw close frame with a reason is echoed and reported", async () => {
+    const tag = newTag("raw-close");
+    const c = await RawClient.handshake(server.port, url("/echo", tag));
+    c.write(clientFrame(8, closeBody(4002, "raw bye")));
+    const close = await c.closed();
+    expect(close?.code).toBe(4002);
+    expect(await serverEvents(server.port, tag)).toEqual(["open", "close:4002:raw bye"]);
+  });
+
+  it.each(VIOLATIONS)("protocol violation: %s", async (name, frame, code, error) => {
+    const tag = newTag(name);
+    const c = await RawClient.handshake(server.port, url("/route-limit", tag));
+    c.write(frame);
+    c.write(clientFrame(1, "after"));
+    const expected = violationOutcome(runtime, name, code, error);
+    if (expected.client !== undefined) {
+      await c.closed();
+      expect(c.close?.code).toBe(expected.client);
+    } else await c.until(() => c.ended || c.frames.length === 2, 3000);
+    const events = await serverEvents(server.port, tag, expected.server.some((e) => e.startsWith("close")), 500);
+    // Close reasons of protocol errors are each runtime's own words; codes and order are compared.
+    expect(events.map((e) => (e.startsWith("close:") ? e.split(":").slice(0, 2).join(":") : e))).toEqual(expected.server);
+    c.destroy();
+  });
+
+  describe("handshake checked by Rookery before the runtime upgrades", () => {
+    it.each([
+      ["no Connection: Upgrade", { Connection: "keep-alive" }, 400],
+      ["a 15-byte key", { "Sec-WebSocket-Key": btoa("x".repeat(15)) }, 400],
+      ["a 17-byte key", { "Sec-WebSocket-Key": btoa("x".repeat(17)) }, 400],
+      ["version 8", { "Sec-WebSocket-Version": "8" }, 426],
+      ["no version", { "Sec-WebSocket-Version": null }, 426],
+      ["a plain GET", { Upgrade: null, Connection: null }, 426],
+    ])("%s → %i", async (_name, headers, status) => {
+      const c = await RawClient.handshake(server.port, "/echo", headers);
+      expect(c.status).toBe(status);
+      c.destroy();
+    });
+  });
+
+  it("HTTP: an unknown path goes to the fallback (404 here), a fallback route answers", async () => {
+    expect((await fetch(`http://127.0.0.1:${server.port}/nowhere`)).status).toBe(404);
+    const hello = await fetch(`http://127.0.0.1:${server.port}/hello`);
+    expect(await hello.text()).toBe(`hello from ${runtime}`);
+  });
+});

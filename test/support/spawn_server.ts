@@ -1,0 +1,62 @@
+/** Starts a server script under a real runtime as a child process, and stops it by PID. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export type Runtime = "node" | "deno" | "bun";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = (name: string) => resolve(root, "node_modules/.bin", name);
+
+export function runtimeCommand(runtime: Runtime, script: string, args: string[] = []): [string, string[]] {
+  const file = resolve(root, script);
+  switch (runtime) {
+    case "node":
+      return [process.execPath, [file, ...args]];
+    case "deno":
+      return [bin("deno"), ["run", "-A", "--quiet", file, ...args]];
+    case "bun":
+      return [bin("bun"), [file, ...args]];
+  }
+}
+
+export interface RunningServer {
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Spawns `script` and waits (bounded) for it to print `PORT <n>`. */
+export function startServer(runtime: Runtime, script: string, args: string[] = [], ms = 20_000): Promise<RunningServer> {
+  const [cmd, argv] = runtimeCommand(runtime, script, args);
+  const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${runtime} ${script} did not start in ${ms} ms:\n${out}`));
+    }, ms);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePort({ port: Number(m[1]), child, output: () => out, stop });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${runtime} ${script} exited with ${code}:\n${out}`));
+    });
+  });
+}
