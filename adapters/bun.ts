@@ -28,7 +28,7 @@ import { WebSocketError } from "../src/errors.ts";
 import { tooBigMessage } from "../src/limits.ts";
 import { openConnection, type SocketEvents, type SocketPort } from "../src/lifecycle.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
-import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
+import { type Acceptance, DEFAULT_MAX_BUFFERED, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -36,6 +36,8 @@ export type { FetchHandler };
 export interface BunSocketData {
   acceptance: Acceptance;
   events: SocketEvents | undefined;
+  /** The server-level publish of the server this socket belongs to. */
+  publishAll: (topic: string, message: string | Uint8Array) => void;
 }
 
 /** Options of {@link serve}. */
@@ -95,6 +97,13 @@ export function bunPayloadLimit(app: Rookery): number {
 
 function portOf(ws: ServerWebSocket<BunSocketData>): SocketPort {
   return {
+    // Topics use Bun's native pub/sub: same semantics (ws.publish skips the sender).
+    native: {
+      subscribe: (topic) => ws.subscribe(topic),
+      unsubscribe: (topic) => ws.unsubscribe(topic),
+      publish: (topic, message) => void ws.publish(topic, message),
+      publishAll: ws.data.publishAll,
+    },
     send(message) {
       const result = typeof message === "string" ? ws.sendText(message) : ws.sendBinary(message);
       // Bun: -1 queued with backpressure, 0 dropped, otherwise bytes sent.
@@ -109,6 +118,18 @@ function portOf(ws: ServerWebSocket<BunSocketData>): SocketPort {
   };
 }
 
+/** One stable server-level publish function per Bun server, so the core can tell servers apart. */
+const publishers = new WeakMap<Server<BunSocketData>, BunSocketData["publishAll"]>();
+
+function publisherOf(server: Server<BunSocketData>): BunSocketData["publishAll"] {
+  let publish = publishers.get(server);
+  if (!publish) {
+    publish = (topic, message) => void server.publish(topic, message);
+    publishers.set(server, publish);
+  }
+  return publish;
+}
+
 function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
   const fetch = async (req: Request, server: Server<BunSocketData>): Promise<Response | undefined> => {
     const decision = await decideUpgrade(app, req);
@@ -118,12 +139,16 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     const headers = new Headers(acceptance.headers);
     // An empty value stops Bun from echoing the client's first offer.
     if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
-    if (server.upgrade(req, { data: { acceptance, events: undefined }, headers })) return undefined;
+    if (server.upgrade(req, { data: { acceptance, events: undefined, publishAll: publisherOf(server) }, headers })) return undefined;
     return textResponse(400, "WebSocket upgrade failed");
   };
 
   const websocket: WebSocketHandler<BunSocketData> = {
     maxPayloadLength: bunPayloadLimit(app),
+    // Bun's native publish skips the core's per-send check, so the app-wide slow-reader bound
+    // is handed to Bun too (per server: route overrides apply to direct sends only).
+    backpressureLimit: app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
+    closeOnBackpressureLimit: (app.options.slowReader ?? "close") === "close",
     open(ws) {
       const events = openConnection(app, ws.data.acceptance, portOf(ws), ws.remoteAddress).events;
       ws.data.events = events;

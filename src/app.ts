@@ -1,7 +1,9 @@
 import type { SocketOptions } from "./handlers.ts";
-import { checkPayloadLimit, effectivePayloadLimit } from "./limits.ts";
+import { checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
 import { compilePattern, type PathParams, Router } from "./path.ts";
+import { checkTopic, type MessageData, toMessage } from "./connection.ts";
 import { type RouteRecord, WebSocketRoute } from "./route.ts";
+import { TopicRegistry } from "./topics.ts";
 
 /** Where Rookery reports errors that have no connection to go to (an `onaccept` throw...). */
 export type Logger = (message: string, error?: unknown) => void;
@@ -29,10 +31,14 @@ export class Rookery {
   readonly log: Logger;
   /** @internal Route table; adapters go through `decideUpgrade`. */
   readonly routes: Router<RouteRecord> = new Router();
+  /** @internal Topic subscriptions of every connection of this app. */
+  readonly topics: TopicRegistry = new TopicRegistry();
 
   constructor(options: RookeryOptions = {}) {
     const { logger, ...socket } = options;
     if (socket.maxPayload !== undefined) checkPayloadLimit(socket.maxPayload, "maxPayload");
+    if (socket.maxBufferedAmount !== undefined) checkPayloadLimit(socket.maxBufferedAmount, "maxBufferedAmount");
+    if (socket.slowReader !== undefined) checkSlowReader(socket.slowReader);
     this.options = socket;
     this.log = logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? ""));
   }
@@ -48,9 +54,20 @@ export class Rookery {
     return new WebSocketRoute(record);
   }
 
+  /** Sends `message` to every subscriber of `topic`. */
+  publish(topic: string, message: MessageData): void {
+    this.topics.publish(checkTopic(topic), toMessage(message));
+  }
+
+  /** How many connections are subscribed to `topic`. */
+  subscribers(topic: string): number {
+    return this.topics.count(topic);
+  }
+
   /** The largest effective `maxPayload` over all routes (`Infinity` if any is unlimited). */
   largestPayloadLimit(): number {
     const limits = this.routes.values().map((r) => effectivePayloadLimit(r.options.maxPayload, this.options.maxPayload));
     return limits.length === 0 ? effectivePayloadLimit(undefined, this.options.maxPayload) : Math.max(...limits);
   }
 }
+

@@ -20,9 +20,24 @@ export const ReadyState = {
 /** One of the {@link ReadyState} values. */
 export type ReadyStateValue = (typeof ReadyState)[keyof typeof ReadyState];
 
+/** What `send` and `publish` take: text as `string`, binary as any kind of bytes. */
+export type MessageData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Normalises a message to `string | Uint8Array`; a `TypeError` for anything else. */
+export function toMessage(message: MessageData): string | Uint8Array {
+  if (typeof message === "string" || message instanceof Uint8Array) return message;
+  if (message instanceof ArrayBuffer) return new Uint8Array(message);
+  if (ArrayBuffer.isView(message)) return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  throw new TypeError(`A message is a string or bytes, got ${typeof message}`);
+}
+
 /** @internal What a `Connection` asks of the lifecycle driver that owns it. */
 export interface ConnectionControl {
   send(message: string | Uint8Array): SendStatus;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, message: string | Uint8Array): void;
+  readonly topics: ReadonlySet<string>;
   close(code: number, reason: string): void;
   readonly readyState: ReadyStateValue;
   readonly bufferedAmount: number;
@@ -86,13 +101,36 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
    * message. Never throws for a closed connection: it returns `"dropped"` instead.
    * Throws a `TypeError` for any other type of value.
    */
-  send(message: string | Uint8Array | ArrayBuffer | ArrayBufferView): SendStatus {
-    if (typeof message === "string" || message instanceof Uint8Array) return this.#control.send(message);
-    if (message instanceof ArrayBuffer) return this.#control.send(new Uint8Array(message));
-    if (ArrayBuffer.isView(message)) {
-      return this.#control.send(new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
-    }
-    throw new TypeError(`conn.send takes a string or bytes, got ${typeof message}`);
+  send(message: MessageData): SendStatus {
+    return this.#control.send(toMessage(message));
+  }
+
+  /** Subscribes to `topic` (a no-op if already subscribed or closed). Ends with the connection. */
+  subscribe(topic: string): void {
+    this.#control.subscribe(checkTopic(topic));
+  }
+
+  /** Leaves `topic` (a no-op if not subscribed). */
+  unsubscribe(topic: string): void {
+    this.#control.unsubscribe(checkTopic(topic));
+  }
+
+  /** Whether this connection is subscribed to `topic`. */
+  isSubscribed(topic: string): boolean {
+    return this.#control.topics.has(topic);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): string[] {
+    return [...this.#control.topics];
+  }
+
+  /**
+   * Sends `message` to every subscriber of `topic` except this connection, on every instance
+   * of the app. This connection need not be subscribed itself.
+   */
+  publish(topic: string, message: MessageData): void {
+    this.#control.publish(checkTopic(topic), toMessage(message));
   }
 
   /**
@@ -108,4 +146,10 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
     }
     this.#control.close(code, reason);
   }
+}
+
+/** Topics are non-empty strings; a `TypeError` otherwise. */
+export function checkTopic(topic: string): string {
+  if (typeof topic !== "string" || topic === "") throw new TypeError(`A topic is a non-empty string, got ${JSON.stringify(topic)}`);
+  return topic;
 }

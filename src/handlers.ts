@@ -79,4 +79,15 @@ export interface SocketOptions {
    * debugging aid, as Crow's default lax mode; honoured by the Node adapter. Default: `false`.
    */
   allowUnmaskedFrames?: boolean;
+  /**
+   * Slow-reader bound: once this many bytes wait in a connection's send buffer, further sends
+   * to it (direct or through a topic) follow `slowReader`. Default: 16 MiB.
+   */
+  maxBufferedAmount?: number;
+  /**
+   * What a send to a connection over `maxBufferedAmount` does: `"close"` fails the connection
+   * with 1008 (`onerror`, then `onclose`); `"drop"` skips the message and `send` returns
+   * `"dropped"`. Default: `"close"`, so no message is lost silently.
+   */
+  slowReader?: "close" | "drop";
 }

@@ -15,6 +15,7 @@ import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, t
 import { handlerError, WebSocketError } from "./errors.ts";
 import type { RouteHandlers } from "./handlers.ts";
 import { exceedsLimit, tooBigMessage, utf8Length } from "./limits.ts";
+import type { NativeTopics, TopicMember } from "./topics.ts";
 import type { Acceptance } from "./upgrade.ts";
 
 /** The few operations an adapter implements on its native socket. */
@@ -25,6 +26,8 @@ export interface SocketPort {
   close(code: number, reason: string): void;
   /** Bytes queued and not yet written to the OS. */
   readonly bufferedAmount: number;
+  /** The runtime's native pub/sub for this socket, when it has one (Bun). */
+  readonly native?: NativeTopics;
 }
 
 /** What an adapter reports to the core about its socket. */
@@ -69,7 +72,7 @@ export function openConnection(
   return { connection: driver.connection, events: driver };
 }
 
-class Driver implements SocketEvents, ConnectionControl {
+class Driver implements SocketEvents, ConnectionControl, TopicMember {
   readonly connection: Connection<unknown>;
   readyState: ReadyStateValue = ReadyState.OPEN;
   readonly #app: Rookery;
@@ -80,6 +83,10 @@ class Driver implements SocketEvents, ConnectionControl {
   #failed = false;
   #done = false;
   #backpressured = false;
+  readonly topics = new Set<string>();
+  readonly native: NativeTopics | undefined;
+  readonly #maxBuffered: number;
+  readonly #slowReader: "close" | "drop";
   // True while a handler runs or its promise is pending; events then wait in the queue.
   #busy = true;
   #queue: Task[] = [];
@@ -89,6 +96,9 @@ class Driver implements SocketEvents, ConnectionControl {
     this.#handlers = acceptance.route.handlers;
     this.#port = port;
     this.#limit = acceptance.maxPayload;
+    this.#maxBuffered = acceptance.maxBufferedAmount;
+    this.#slowReader = acceptance.slowReader;
+    this.native = port.native;
     const { url, params, data, protocol } = acceptance;
     this.connection = new Connection({ url, params, data, protocol, remoteAddress }, this);
     // Deferred so the adapter holds its SocketEvents before any handler can act on the socket;
@@ -131,6 +141,7 @@ class Driver implements SocketEvents, ConnectionControl {
       this.fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
     }
     this.readyState = ReadyState.CLOSED;
+    this.#app.topics.removeAll(this);
     // A close we started is reported as sent, whatever the peer echoed (clients differ).
     const final = this.#sentClose ?? { code, reason };
     if (this.#done) return;
@@ -149,9 +160,27 @@ class Driver implements SocketEvents, ConnectionControl {
 
   send(message: string | Uint8Array): SendStatus {
     if (this.readyState !== ReadyState.OPEN) return "dropped";
+    if (this.#port.bufferedAmount > this.#maxBuffered) {
+      if (this.#slowReader === "close") {
+        this.fail(new WebSocketError(CloseCode.POLICY_VIOLATION, `Send buffer over ${this.#maxBuffered} bytes: the client reads too slowly`));
+      }
+      return "dropped";
+    }
     const status = this.#port.send(message);
     if (status === "backpressure") this.#backpressured = true;
     return status;
+  }
+
+  subscribe(topic: string): void {
+    if (this.readyState === ReadyState.OPEN) this.#app.topics.subscribe(this, topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.#app.topics.unsubscribe(this, topic);
+  }
+
+  publish(topic: string, message: string | Uint8Array): void {
+    this.#app.topics.publish(topic, message, this);
   }
 
   close(code: number, reason: string): void {

@@ -54,3 +54,9 @@ export function utf8Length(s: string): number {
 export function tooBigMessage(limit: number): string {
   return `Message over the limit of ${limit} bytes`;
 }
+
+/** Validates a `slowReader` policy. */
+export function checkSlowReader(policy: string): "close" | "drop" {
+  if (policy !== "close" && policy !== "drop") throw new TypeError(`slowReader must be "close" or "drop", got ${JSON.stringify(policy)}`);
+  return policy;
+}

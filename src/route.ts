@@ -8,7 +8,7 @@ import type {
   RouteHandlers,
   SocketOptions,
 } from "./handlers.ts";
-import { checkPayloadLimit } from "./limits.ts";
+import { checkPayloadLimit, checkSlowReader } from "./limits.ts";
 import type { CompiledPattern } from "./path.ts";
 
 /** What the core keeps per registered route. */
@@ -93,6 +93,18 @@ export class WebSocketRoute<Params, Data = undefined> {
    */
   maxPayload(bytes: number): this {
     this.#record.options.maxPayload = checkPayloadLimit(bytes, `maxPayload of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
+  /** Slow-reader bound for this route (see {@link SocketOptions.maxBufferedAmount}). */
+  maxBufferedAmount(bytes: number): this {
+    this.#record.options.maxBufferedAmount = checkPayloadLimit(bytes, `maxBufferedAmount of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
+  /** What happens to a send over `maxBufferedAmount` (see {@link SocketOptions.slowReader}). */
+  slowReader(policy: "close" | "drop"): this {
+    this.#record.options.slowReader = checkSlowReader(policy);
     return this;
   }
 

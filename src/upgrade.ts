@@ -19,6 +19,9 @@ export interface Acceptance {
   /** The route's effective message limit in bytes (`Infinity`: none). */
   readonly maxPayload: number;
   readonly allowUnmaskedFrames: boolean;
+  /** Send-buffer bound in bytes and what a send over it does. */
+  readonly maxBufferedAmount: number;
+  readonly slowReader: "close" | "drop";
 }
 
 /** What an adapter does with a request: pass it on (not a WebSocket route), answer it, or upgrade. */
@@ -28,6 +31,9 @@ export type UpgradeDecision =
   | { readonly kind: "accept"; readonly acceptance: Acceptance };
 
 const PASS: UpgradeDecision = { kind: "pass" };
+
+/** Default `maxBufferedAmount`: 16 MiB, Bun's own default backpressure limit. */
+export const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 
 /** A short plain-text HTTP answer. */
 export function textResponse(status: number, message: string, headers?: HeaderValues): Response {
@@ -102,6 +108,8 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
       headers: new Headers(options.headers),
       maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
+      maxBufferedAmount: route.options.maxBufferedAmount ?? app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
+      slowReader: route.options.slowReader ?? app.options.slowReader ?? "close",
     },
   };
 }

@@ -26,9 +26,19 @@ export function frame(opcode: number, payload: Uint8Array): [Uint8Array, Uint8Ar
   return [frameHeader(opcode, payload.byteLength), payload];
 }
 
+// The last text frame encoded: a publish sends one string to every subscriber, so it is
+// encoded once. Strings are immutable, so the cache cannot go stale.
+let lastText: string | undefined;
+let lastTextFrame: [Uint8Array, Uint8Array] | undefined;
+
 /** A text or binary message as one frame. */
 export function messageFrame(message: string | Uint8Array): [Uint8Array, Uint8Array] {
-  return typeof message === "string" ? frame(Opcode.TEXT, encoder.encode(message)) : frame(Opcode.BINARY, message);
+  if (typeof message !== "string") return frame(Opcode.BINARY, message);
+  if (message !== lastText || !lastTextFrame) {
+    lastTextFrame = frame(Opcode.TEXT, encoder.encode(message));
+    lastText = message;
+  }
+  return lastTextFrame;
 }
 
 /** A close frame with `code` (1005: no body) and `reason`. */

@@ -49,6 +49,19 @@ export function fixtureApp(runtime: string): { app: Rookery; fetch: (req: Reques
     .ondrain((conn) => record(conn, "drain"))
     .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
 
+  // Topics: every connection joins the room; "all:X" is an app-wide publish, "count" asks how
+  // many subscribers the room has, "bin" publishes 3 bytes, anything else goes to the others.
+  app
+    .ws("/topics/:room")
+    .onopen((conn) => conn.subscribe(conn.params.room))
+    .onmessage((conn, message) => {
+      const room = conn.params.room;
+      if (message === "count") conn.send(`count:${app.subscribers(room)}:${conn.topics.join(",")}`);
+      else if (message === "bin") conn.publish(room, new Uint8Array([0, 255, 7]));
+      else if (typeof message === "string" && message.startsWith("all:")) app.publish(room, message.slice(4));
+      else conn.publish(room, message);
+    });
+
   app.ws("/reject").onaccept(() => false).onopen((conn) => record(conn, "open"));
 
   app

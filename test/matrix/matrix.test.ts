@@ -232,6 +232,54 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     expect(await serverEvents(server.port, tag)).toEqual(["backpressure", "drain", "close:1000:"]);
   });
 
+  describe("topics", () => {
+    /** Opens `n` clients in one room; resolves once each is subscribed (seen through "count"). */
+    async function join(room: string, n: number) {
+      const clients: { ws: WebSocket; got: string[] }[] = [];
+      for (let i = 0; i < n; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/topics/${room}`);
+        ws.binaryType = "arraybuffer";
+        const got: string[] = [];
+        ws.addEventListener("message", (e) =>
+          got.push(typeof e.data === "string" ? e.data : `bin:${[...new Uint8Array(e.data as ArrayBuffer)].join(",")}`),
+        );
+        await new Promise((r) => ws.addEventListener("open", r));
+        clients.push({ ws, got });
+      }
+      const probe = clients[0]!;
+      probe.ws.send("count");
+      await until(() => probe.got.length > 0);
+      expect(probe.got.shift()).toBe(`count:${n}:${room}`);
+      return clients;
+    }
+
+    it("conn.publish reaches every other subscriber, never the sender; app.publish reaches all", async () => {
+      const [a, b, c] = await join("r1", 3);
+      a!.ws.send("hello");
+      b!.ws.send("all:news");
+      c!.ws.send("bin");
+      await until(() => a!.got.length >= 2 && b!.got.length >= 3 && c!.got.length >= 2);
+      // Any message to a sender would have arrived with the rest by now.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(a!.got.sort()).toEqual(["bin:0,255,7", "news"]);
+      expect(b!.got.sort()).toEqual(["bin:0,255,7", "hello", "news"]);
+      expect(c!.got.sort()).toEqual(["hello", "news"]);
+      for (const x of [a, b, c]) x!.ws.close();
+    });
+
+    it("subscriptions end with the connection", async () => {
+      const [a, b] = await join("r2", 2);
+      const closed = new Promise((r) => b!.ws.addEventListener("close", r));
+      b!.ws.close();
+      await closed;
+      await new Promise((r) => setTimeout(r, 100));
+      a!.ws.send("count");
+      await until(() => a!.got.length > 0);
+      expect(a!.got).toEqual(["count:1:r2"]);
+      a!.ws.close();
+    });
+  });
+
   it("abrupt TCP drop → onerror 1006, onclose 1006", async () => {
     const tag = newTag("drop");
     const c = await RawClient.handshake(server.port, url("/echo", tag));

@@ -170,3 +170,39 @@ describe("attach and handleUpgrade", () => {
     await s.close();
   });
 });
+
+describe("slow subscribers on real sockets", () => {
+  it("a subscriber that never reads is closed with 1008; the others get every message", async () => {
+    const log = new EventLog();
+    const app = quietApp({ maxBufferedAmount: 256 * 1024 });
+    app
+      .ws("/room")
+      .onopen((c) => c.subscribe("feed"))
+      .onerror((c, e) => log.record(c, `error:${e.code}`))
+      .onclose((c, r, code) => log.record(c, `close:${code}:${r}`));
+    const s = await serve(app, { hostname: "127.0.0.1", closeTimeout: 200 });
+    try {
+      const stuck = await RawClient.handshake(s.port, "/room");
+      stuck.socket.pause();
+      const reader = new WebSocket(`ws://127.0.0.1:${s.port}/room`);
+      let received = 0;
+      reader.addEventListener("message", () => received++);
+      await opened(reader);
+      while (app.subscribers("feed") < 2) await new Promise((r) => setTimeout(r, 5));
+      const chunk = new Uint8Array(64 * 1024);
+      // Published at the reader's pace: its buffer stays small while the stuck one's grows.
+      const deadline = Date.now() + 10_000;
+      for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+        app.publish("feed", chunk);
+        while (received <= i && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      }
+      expect(received).toBe(200);
+      expect((await log.closed(0)).slice(-2)).toEqual(["error:1008", expect.stringMatching(/^close:1008:/)]);
+      expect(app.subscribers("feed")).toBe(1);
+      reader.close();
+      stuck.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+});

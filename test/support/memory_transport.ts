@@ -28,6 +28,8 @@ export interface MemorySocket {
   events: SocketEvents;
   /** Messages the server sent, in order. */
   sent: (string | Uint8Array)[];
+  /** What the port reports as `bufferedAmount` (a slow reader: set it high). */
+  buffered: number;
   /** The close frame the server sent, if any. */
   serverClose: { code: number; reason: string } | undefined;
   /** The peer answers the server's close (or the transport ends after it). */
@@ -44,6 +46,7 @@ export async function connect(
   if (decision.kind === "respond") return { response: decision.response };
   const socket = {
     sent: [],
+    buffered: 0,
     serverClose: undefined,
     finishClose() {
       const c = socket.serverClose;
@@ -60,7 +63,9 @@ export async function connect(
       // Like a real peer, the echo arrives later, never inside the call.
       if (options.echoClose !== false) queueMicrotask(() => socket.finishClose());
     },
-    bufferedAmount: 0,
+    get bufferedAmount() {
+      return socket.buffered;
+    },
   };
   const { connection, events } = openConnection(app, decision.acceptance, port, "127.0.0.1");
   socket.connection = connection;

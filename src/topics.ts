@@ -1,0 +1,105 @@
+/**
+ * Topics: topic → subscribers, with each subscriber's own set of topics as the reverse index,
+ * so a closing connection leaves every topic in O(its topics).
+ *
+ * Subscribers whose runtime has native pub/sub (Bun) are subscribed natively and reached by
+ * the runtime's own publish; the registry still counts them, so `subscribers(topic)` and
+ * `conn.topics` are the same everywhere.
+ */
+import type { SendStatus } from "./connection.ts";
+
+/** A runtime's pub/sub for one socket (Bun's `ws.subscribe`/`ws.publish`). */
+export interface NativeTopics {
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Publishes to every subscriber on this socket's server except this socket. */
+  publish(topic: string, message: string | Uint8Array): void;
+  /** Publishes to every subscriber on this socket's server (the server-level publish). */
+  readonly publishAll: (topic: string, message: string | Uint8Array) => void;
+}
+
+/** What the registry needs of a connection. */
+export interface TopicMember {
+  readonly topics: Set<string>;
+  send(message: string | Uint8Array): SendStatus;
+  readonly native: NativeTopics | undefined;
+}
+
+export class TopicRegistry {
+  /** Subscribers the core delivers to itself. */
+  readonly #local = new Map<string, Set<TopicMember>>();
+  /** How many native subscribers each topic has. */
+  readonly #native = new Map<string, number>();
+  /** Server-level native publishers with at least one subscribed socket, with their socket counts. */
+  readonly #servers = new Map<NativeTopics["publishAll"], number>();
+
+  subscribe(member: TopicMember, topic: string): void {
+    if (member.topics.has(topic)) return;
+    member.topics.add(topic);
+    if (member.native) {
+      member.native.subscribe(topic);
+      this.#native.set(topic, (this.#native.get(topic) ?? 0) + 1);
+      if (member.topics.size === 1) this.#servers.set(member.native.publishAll, (this.#servers.get(member.native.publishAll) ?? 0) + 1);
+      return;
+    }
+    let set = this.#local.get(topic);
+    if (!set) this.#local.set(topic, (set = new Set()));
+    set.add(member);
+  }
+
+  unsubscribe(member: TopicMember, topic: string, socketOpen = true): void {
+    if (!member.topics.delete(topic)) return;
+    if (member.native) {
+      if (socketOpen) member.native.unsubscribe(topic);
+      decrement(this.#native, topic);
+      if (member.topics.size === 0) decrement(this.#servers, member.native.publishAll);
+      return;
+    }
+    const set = this.#local.get(topic);
+    set?.delete(member);
+    if (set?.size === 0) this.#local.delete(topic);
+  }
+
+  /** Ends every subscription of a connection that has closed. */
+  removeAll(member: TopicMember): void {
+    for (const topic of [...member.topics]) this.unsubscribe(member, topic, false);
+  }
+
+  /** Number of subscribers of `topic`, on every runtime. */
+  count(topic: string): number {
+    return (this.#local.get(topic)?.size ?? 0) + (this.#native.get(topic) ?? 0);
+  }
+
+  /** Number of topics with at least one subscriber. */
+  get size(): number {
+    return new Set([...this.#local.keys(), ...this.#native.keys()]).size;
+  }
+
+  /**
+   * Sends `message` to every subscriber of `topic` except `sender`. Returns how many
+   * subscribers the core delivered to itself (natively reached ones are not counted).
+   */
+  publish(topic: string, message: string | Uint8Array, sender?: TopicMember): number {
+    let delivered = 0;
+    const local = this.#local.get(topic);
+    if (local) {
+      for (const member of local) {
+        if (member !== sender && member.send(message) !== "dropped") delivered++;
+      }
+    }
+    if (!this.#native.has(topic)) return delivered;
+    const own = sender?.native;
+    // The sender's server excludes the sender itself; every other server publishes to all.
+    if (own) own.publish(topic, message);
+    for (const publishAll of this.#servers.keys()) {
+      if (publishAll !== own?.publishAll) publishAll(topic, message);
+    }
+    return delivered;
+  }
+}
+
+function decrement<K>(map: Map<K, number>, key: K): void {
+  const n = (map.get(key) ?? 0) - 1;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+}
