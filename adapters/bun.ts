@@ -21,7 +21,6 @@
  * ```
  * @module
  */
-import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Rookery } from "../src/app.ts";
 import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
 import { WebSocketError } from "../src/errors.ts";
@@ -31,6 +30,53 @@ import { OpenSockets } from "../src/open_sockets.ts";
 import { type Acceptance, DEFAULT_MAX_BUFFERED, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 
 export type { FetchHandler };
+
+// The parts of Bun's API this adapter uses, written structurally so the published types need no
+// Bun type package; `test/bun/types_check.ts` checks them against Bun's own types.
+
+/** What Rookery uses of Bun's `Server`. */
+export interface BunServer {
+  upgrade(request: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
+  publish(topic: string, data: string | Uint8Array): number;
+  readonly port?: number | undefined;
+  stop(closeActiveConnections?: boolean): unknown;
+}
+
+/** What Rookery uses of Bun's `ServerWebSocket`. */
+export interface BunSocket {
+  readonly data: BunSocketData;
+  readonly readyState: number;
+  readonly remoteAddress: string;
+  sendText(message: string): number;
+  sendBinary(message: Uint8Array): number;
+  close(code?: number, reason?: string): void;
+  getBufferedAmount(): number;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, message: string | Uint8Array): number;
+}
+
+/** The `websocket` handlers object for `Bun.serve`. */
+export interface BunWebSocketHandlers {
+  maxPayloadLength: number;
+  backpressureLimit: number;
+  closeOnBackpressureLimit: boolean;
+  open(ws: BunSocket): void;
+  message(ws: BunSocket, message: string | Uint8Array): void;
+  drain(ws: BunSocket): void;
+  close(ws: BunSocket, code: number, reason: string): void;
+}
+
+// Bun's global, as far as this adapter uses it: declared here so the file type-checks anywhere
+// (deno check, the npm build) without Bun's types.
+declare const Bun: {
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
+    websocket: BunWebSocketHandlers;
+  }): BunServer;
+};
 
 /** What Rookery keeps in Bun's `ws.data`: one per socket, for its whole life. */
 export interface BunSocketData {
@@ -57,7 +103,7 @@ export interface BunServerHandle {
   readonly port: number;
   readonly hostname: string;
   /** The underlying Bun server. */
-  readonly server: Server<BunSocketData>;
+  readonly server: BunServer;
   /** Closes every WebSocket with 1001 "server shutting down", waits for them, stops the server. */
   close(): Promise<void>;
 }
@@ -95,7 +141,7 @@ export function bunPayloadLimit(app: Rookery): number {
   return Math.max(1, Math.min(app.largestPayloadLimit(), BUN_MAX_PAYLOAD));
 }
 
-function portOf(ws: ServerWebSocket<BunSocketData>): SocketPort {
+function portOf(ws: BunSocket): SocketPort {
   return {
     // Topics use Bun's native pub/sub: same semantics (ws.publish skips the sender).
     native: {
@@ -119,9 +165,9 @@ function portOf(ws: ServerWebSocket<BunSocketData>): SocketPort {
 }
 
 /** One stable server-level publish function per Bun server, so the core can tell servers apart. */
-const publishers = new WeakMap<Server<BunSocketData>, BunSocketData["publishAll"]>();
+const publishers = new WeakMap<BunServer, BunSocketData["publishAll"]>();
 
-function publisherOf(server: Server<BunSocketData>): BunSocketData["publishAll"] {
+function publisherOf(server: BunServer): BunSocketData["publishAll"] {
   let publish = publishers.get(server);
   if (!publish) {
     publish = (topic, message) => void server.publish(topic, message);
@@ -131,7 +177,7 @@ function publisherOf(server: Server<BunSocketData>): BunSocketData["publishAll"]
 }
 
 function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
-  const fetch = async (req: Request, server: Server<BunSocketData>): Promise<Response | undefined> => {
+  const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
     const decision = await decideUpgrade(app, req);
     if (decision.kind === "pass") return fallbackResponse(app, req, fallback);
     if (decision.kind === "respond") return decision.response;
@@ -143,7 +189,7 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     return textResponse(400, "WebSocket upgrade failed");
   };
 
-  const websocket: WebSocketHandler<BunSocketData> = {
+  const websocket: BunWebSocketHandlers = {
     maxPayloadLength: bunPayloadLimit(app),
     // Bun's native publish skips the core's per-send check, so the app-wide slow-reader bound
     // is handed to Bun too (per server: route overrides apply to direct sends only).
@@ -186,22 +232,22 @@ export function handlers(
   app: Rookery,
   fallback?: FetchHandler,
 ): {
-  fetch: (req: Request, server: Server<BunSocketData>) => Promise<Response | undefined>;
-  websocket: WebSocketHandler<BunSocketData>;
+  fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
+  websocket: BunWebSocketHandlers;
 } {
   return createHandlers(app, fallback, new OpenSockets());
 }
 
 /** Starts `Bun.serve` for `app`. */
-export async function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunServerHandle> {
+export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunServerHandle> {
   const open = new OpenSockets();
   const hostname = options.hostname ?? "0.0.0.0";
-  const server = Bun.serve<BunSocketData>({
+  const server = Bun.serve({
     port: options.port ?? 0,
     hostname,
     ...createHandlers(app, options.fetch, open),
   });
-  return {
+  return Promise.resolve({
     port: server.port ?? 0,
     hostname,
     server,
@@ -210,5 +256,5 @@ export async function serve(app: Rookery, options: BunServeOptions = {}): Promis
       await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? 5000);
       await server.stop(true);
     },
-  };
+  });
 }

@@ -36,7 +36,7 @@ describe("accept outcomes", () => {
     expect(events).toEqual([]);
   });
 
-  it.each([["true", () => true], ["undefined", () => undefined], ["a promise of true", async () => true]])(
+  it.each([["true", () => true], ["undefined", () => undefined], ["a promise of true", () => Promise.resolve(true)]])(
     "%s → accepted with no data",
     async (_name, result) => {
       const { app } = appWith(result);
@@ -51,10 +51,12 @@ describe("accept outcomes", () => {
     let seen: unknown;
     app
       .ws("/a/:room")
-      .onaccept(async (req, params) => ({
-        data: { user: req.headers.get("x-user") ?? "", room: params.room },
-        headers: { "set-cookie": "s=1" },
-      }))
+      .onaccept((req, params) =>
+        Promise.resolve({
+          data: { user: req.headers.get("x-user") ?? "", room: params.room },
+          headers: { "set-cookie": "s=1" },
+        }),
+      )
       .onopen((conn) => void (seen = conn.data));
     const { decideUpgrade } = await import("../../src/upgrade.ts");
     const d = await decideUpgrade(app, upgradeRequest("/a/lobby", { "x-user": "ann" }));

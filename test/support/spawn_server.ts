@@ -26,8 +26,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Spawns `script` and waits (bounded) for it to print `PORT <n>`. */
-export function startServer(runtime: Runtime, script: string, args: string[] = [], ms = 20_000): Promise<RunningServer> {
+/** Spawns `script` and waits (bounded) for it to print its port (`PORT <n>` unless `ready` says otherwise). */
+export function startServer(
+  runtime: Runtime,
+  script: string,
+  args: string[] = [],
+  ms = 20_000,
+  ready: RegExp = /PORT (\d+)/,
+): Promise<RunningServer> {
   const [cmd, argv] = runtimeCommand(runtime, script, args);
   const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -46,7 +52,7 @@ export function startServer(runtime: Runtime, script: string, args: string[] = [
     }, ms);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
         resolvePort({ port: Number(m[1]), child, output: () => out, stop });

@@ -1,0 +1,87 @@
+/**
+ * The Deno adapter with Deno's own WebSocket client, on Deno's test runner (`deno task test`).
+ */
+import { Rookery } from "../../mod.ts";
+import { serve } from "../../adapters/deno.ts";
+
+function assertEquals(actual: unknown, expected: unknown): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+async function withServer(fn: (port: number, events: string[]) => Promise<void>): Promise<void> {
+  const events: string[] = [];
+  const app = new Rookery({ logger: () => {} });
+  app
+    .ws("/echo/:room")
+    .maxPayload(1000)
+    .subprotocols(["chat"])
+    .onaccept((_req, params) => ({ data: { room: params.room } }))
+    .onopen((conn) => void events.push(`open:${conn.data.room}:${conn.protocol}`))
+    .onmessage((conn, message, isBinary) => {
+      events.push(isBinary ? `binary:${(message as Uint8Array).byteLength}` : `text:${message as string}`);
+      if (message === "close-me") conn.close(4000, "done");
+      else conn.send(message);
+    })
+    .onerror((_conn, error) => void events.push(`error:${error.code}`))
+    .onclose((_conn, reason, code) => void events.push(`close:${code}:${reason}`));
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  try {
+    await fn(server.port, events);
+  } finally {
+    await server.close();
+  }
+}
+
+async function open(port: number): Promise<{ ws: WebSocket; got: unknown[]; closed: Promise<[number, string]> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/echo/lobby`, ["chat"]);
+  ws.binaryType = "arraybuffer";
+  const got: unknown[] = [];
+  ws.onmessage = (e) => got.push(typeof e.data === "string" ? e.data : (e.data as ArrayBuffer).byteLength);
+  const closed = new Promise<[number, string]>((r) => (ws.onclose = (e) => r([e.code, e.reason])));
+  await new Promise((r, j) => {
+    ws.onopen = r;
+    ws.onerror = j;
+  });
+  return { ws, got, closed };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+Deno.test("Deno client: echo text and binary, typed data, subprotocol, client close", async () => {
+  await withServer(async (port, events) => {
+    const { ws, got, closed } = await open(port);
+    assertEquals(ws.protocol, "chat");
+    ws.send("héllo");
+    ws.send(new Uint8Array(300));
+    await until(() => got.length === 2);
+    assertEquals(got, ["héllo", 300]);
+    ws.close(4001, "bye");
+    await closed;
+    await until(() => events.length === 4);
+    assertEquals(events, ["open:lobby:chat", "text:héllo", "binary:300", "close:4001:bye"]);
+  });
+});
+
+Deno.test("Deno client: server close with code and reason", async () => {
+  await withServer(async (port, events) => {
+    const { ws, closed } = await open(port);
+    ws.send("close-me");
+    assertEquals(await closed, [4000, "done"]);
+    await until(() => events.length === 3);
+    assertEquals(events, ["open:lobby:chat", "text:close-me", "close:4000:done"]);
+  });
+});
+
+Deno.test("Deno client: a message over the route limit closes with 1009", async () => {
+  await withServer(async (port, events) => {
+    const { ws, closed } = await open(port);
+    ws.send(new Uint8Array(1001));
+    assertEquals((await closed)[0], 1009);
+    await until(() => events.length === 3);
+    assertEquals(events, ["open:lobby:chat", "error:1009", "close:1009:Message over the limit of 1000 bytes"]);
+  });
+});

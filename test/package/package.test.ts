@@ -1,0 +1,125 @@
+/**
+ * The npm package as users get it: built with `npm run build`, checked with publint and attw,
+ * packed, installed from the tarball into a fresh consumer project, and used from Node, Bun,
+ * tsc and (through deno.json exports) Deno.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = (name: string) => join(root, "node_modules/.bin", name);
+let dir: string;
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+}
+
+const echoRoundTrip = (adapter: string) => `
+import { Rookery, type Connection } from "rookery";
+import { serve } from "rookery/${adapter}";
+const app = new Rookery();
+app.ws("/echo").onaccept(() => ({ data: { n: 1 } })).onmessage((conn, m) => void conn.send(\`\${m as string}:\${conn.data.n}\`));
+const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+const ws = new WebSocket(\`ws://127.0.0.1:\${server.port}/echo\`);
+await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
+const reply = new Promise((r) => (ws.onmessage = (e) => r(e.data)));
+ws.send("ping");
+console.log(\`REPLY \${await reply}\`);
+ws.close();
+await server.close();
+const _typed: Connection<{ n: number }> | undefined = undefined;
+void _typed;
+`;
+
+beforeAll(() => {
+  run(process.execPath, [join(root, "scripts/build_npm.ts")], root);
+  dir = mkdtempSync(join(tmpdir(), "rookery-consumer-"));
+  run("npm", ["pack", "--pack-destination", dir, "--silent"], join(root, "npm"));
+  const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { rookery: `file:./${tarball}` } }));
+  run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent"], dir);
+}, 180_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the npm package", () => {
+  it("publint finds nothing", () => {
+    expect(run(bin("publint"), [], join(root, "npm"))).toContain("All good");
+  });
+
+  it("attw: types resolve for ESM under node16 and bundler resolution", () => {
+    // Exits non-zero on any problem for the ESM-only profile.
+    expect(() => run(bin("attw"), ["--pack", ".", "--profile", "esm-only"], join(root, "npm"))).not.toThrow();
+  });
+
+  it("ships no dev files and has no runtime dependency", () => {
+    const files = run("npm", ["pack", "--dry-run", "--json"], join(root, "npm"));
+    const listed = (JSON.parse(files) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(listed).toContain("mod.js");
+    expect(listed).toContain("adapters/node.d.ts");
+    expect(listed).toContain("LICENSE");
+    expect(listed.filter((f) => /test|scripts|examples|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
+    const manifest = JSON.parse(run("npm", ["pkg", "get", "dependencies", "peerDependencies"], join(root, "npm"))) as Record<string, unknown>;
+    expect(Object.values(manifest).every((v) => v === undefined || Object.keys(v as object).length === 0)).toBe(true);
+  });
+
+  it("Node 24 imports rookery and rookery/node and round-trips with its built-in WebSocket (undici)", () => {
+    writeFileSync(join(dir, "node.ts"), echoRoundTrip("node"));
+    expect(run(process.execPath, ["node.ts"], dir)).toContain("REPLY ping:1");
+  });
+
+  it("Bun imports rookery and rookery/bun and round-trips with its built-in WebSocket", () => {
+    writeFileSync(join(dir, "bun.ts"), echoRoundTrip("bun"));
+    expect(run(bin("bun"), ["bun.ts"], dir)).toContain("REPLY ping:1");
+  });
+
+  it.each(["nodenext", "bundler"])("tsc type-checks a consumer with typed conn.data (%s resolution)", (resolution) => {
+    writeFileSync(
+      join(dir, "typed.ts"),
+      `import { Rookery } from "rookery";
+import { serve } from "rookery/node";
+const app = new Rookery({ maxPayload: 1024 });
+app.ws("/chat/:room")
+  .onaccept((_req, params) => ({ data: { user: "ann", room: params.room } }))
+  .onmessage((conn) => {
+    const user: string = conn.data.user;
+    // @ts-expect-error: data is typed, so an unknown field is an error (this line proves it)
+    conn.data.missing;
+    conn.send(user + conn.params.room);
+  });
+export const started = serve(app, { port: 0 });
+`,
+    );
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "es2023",
+          module: resolution === "bundler" ? "preserve" : "nodenext",
+          moduleResolution: resolution,
+          strict: true,
+          noEmit: true,
+          lib: ["ES2024", "DOM"],
+          types: ["node"],
+          typeRoots: [join(root, "node_modules/@types")],
+        },
+        files: ["typed.ts"],
+      }),
+    );
+    expect(() => run(bin("tsc"), ["-p", "tsconfig.json"], dir)).not.toThrow();
+  });
+
+  it("Deno imports the core and the Deno adapter through deno.json exports", () => {
+    const denoDir = join(dir, "deno-consumer");
+    mkdirSync(denoDir);
+    writeFileSync(
+      join(denoDir, "deno.json"),
+      JSON.stringify({ imports: { rookery: "jsr:@rookery/rookery@^0.1.0" }, links: [root] }),
+    );
+    writeFileSync(join(denoDir, "main.ts"), echoRoundTrip("deno").replaceAll('"rookery/deno"', '"rookery/deno"'));
+    expect(run(bin("deno"), ["run", "-A", "--quiet", "main.ts"], denoDir)).toContain("REPLY ping:1");
+  });
+});
