@@ -1,28 +1,12 @@
 /** The Bun adapter with Bun's own WebSocket client, on Bun's test runner (`bun test test/bun`). */
 import { expect, test } from "bun:test";
-import { Rookery } from "../../mod.ts";
+import type { Rookery } from "../../mod.ts";
+import { openWebClient, roomEchoApp, until } from "../support/web_client.ts";
 import { serve } from "../../adapters/bun.ts";
 
 async function withServer(fn: (port: number, events: string[], app: Rookery) => Promise<void>): Promise<void> {
   const events: string[] = [];
-  const app = new Rookery({ logger: () => {} });
-  app
-    .ws("/echo/:room")
-    .maxPayload(1000)
-    .subprotocols(["chat"])
-    .onaccept((_req, params) => ({ data: { room: params.room } }))
-    .onopen((conn) => {
-      events.push(`open:${conn.data.room}:${conn.protocol}`);
-      conn.subscribe(conn.data.room);
-    })
-    .onmessage((conn, message, isBinary) => {
-      events.push(isBinary ? `binary:${(message as Uint8Array).byteLength}` : `text:${message as string}`);
-      if (message === "close-me") conn.close(4000, "done");
-      else if (message === "shout") conn.publish(conn.data.room, "shouted");
-      else conn.send(message);
-    })
-    .onerror((_conn, error) => void events.push(`error:${error.code}`))
-    .onclose((_conn, reason, code) => void events.push(`close:${code}:${reason}`));
+  const app = roomEchoApp(events);
   const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
   try {
     await fn(server.port, events, app);
@@ -31,22 +15,7 @@ async function withServer(fn: (port: number, events: string[], app: Rookery) => 
   }
 }
 
-async function open(port: number) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/echo/lobby`, ["chat"]);
-  ws.binaryType = "arraybuffer";
-  const got: unknown[] = [];
-  ws.onmessage = (e) => got.push(typeof e.data === "string" ? e.data : (e.data as ArrayBuffer).byteLength);
-  const closed = new Promise<[number, string]>((r) => (ws.onclose = (e) => r([e.code, e.reason])));
-  await new Promise((r, j) => {
-    ws.onopen = r;
-    ws.onerror = j;
-  });
-  return { ws, got, closed };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await Bun.sleep(10);
-}
+const open = (port: number) => openWebClient(`ws://127.0.0.1:${port}/echo/lobby`, ["chat"]);
 
 test("Bun client: echo, typed data, subprotocol, client close", async () => {
   await withServer(async (port, events) => {

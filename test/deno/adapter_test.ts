@@ -1,7 +1,7 @@
 /**
  * The Deno adapter with Deno's own WebSocket client, on Deno's test runner (`deno task test`).
  */
-import { Rookery } from "../../mod.ts";
+import { openWebClient, roomEchoApp, until } from "../support/web_client.ts";
 import { serve } from "../../adapters/deno.ts";
 
 function assertEquals(actual: unknown, expected: unknown): void {
@@ -12,20 +12,7 @@ function assertEquals(actual: unknown, expected: unknown): void {
 
 async function withServer(fn: (port: number, events: string[]) => Promise<void>): Promise<void> {
   const events: string[] = [];
-  const app = new Rookery({ logger: () => {} });
-  app
-    .ws("/echo/:room")
-    .maxPayload(1000)
-    .subprotocols(["chat"])
-    .onaccept((_req, params) => ({ data: { room: params.room } }))
-    .onopen((conn) => void events.push(`open:${conn.data.room}:${conn.protocol}`))
-    .onmessage((conn, message, isBinary) => {
-      events.push(isBinary ? `binary:${(message as Uint8Array).byteLength}` : `text:${message as string}`);
-      if (message === "close-me") conn.close(4000, "done");
-      else conn.send(message);
-    })
-    .onerror((_conn, error) => void events.push(`error:${error.code}`))
-    .onclose((_conn, reason, code) => void events.push(`close:${code}:${reason}`));
+  const app = roomEchoApp(events);
   const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
   try {
     await fn(server.port, events);
@@ -34,22 +21,7 @@ async function withServer(fn: (port: number, events: string[]) => Promise<void>)
   }
 }
 
-async function open(port: number): Promise<{ ws: WebSocket; got: unknown[]; closed: Promise<[number, string]> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/echo/lobby`, ["chat"]);
-  ws.binaryType = "arraybuffer";
-  const got: unknown[] = [];
-  ws.onmessage = (e) => got.push(typeof e.data === "string" ? e.data : (e.data as ArrayBuffer).byteLength);
-  const closed = new Promise<[number, string]>((r) => (ws.onclose = (e) => r([e.code, e.reason])));
-  await new Promise((r, j) => {
-    ws.onopen = r;
-    ws.onerror = j;
-  });
-  return { ws, got, closed };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-}
+const open = (port: number) => openWebClient(`ws://127.0.0.1:${port}/echo/lobby`, ["chat"]);
 
 Deno.test("Deno client: echo text and binary, typed data, subprotocol, client close", async () => {
   await withServer(async (port, events) => {
