@@ -115,10 +115,7 @@ class NodeHost {
       return true;
     }
     socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
-    const ws = new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout: this.#closeTimeout }, (gone) =>
-      this.open.delete(gone.events),
-    );
-    this.open.add(ws.events);
+    new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout: this.#closeTimeout }, this.open);
     return true;
   }
 

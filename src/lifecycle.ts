@@ -60,6 +60,8 @@ type Task =
   | { kind: "close"; code: number; reason: string };
 
 const WIRE_REASON_1011 = "internal error";
+/** The largest send-buffer high-water mark of any adapter (Node 24's socket default). */
+const HIGH_WATER_MARK_CEILING = 64 * 1024;
 
 /** Opens a connection for an accepted upgrade: creates its `Connection` and runs `onopen`. */
 export function openConnection(
@@ -83,7 +85,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
   #failed = false;
   #done = false;
   #backpressured = false;
-  readonly topics = new Set<string>();
+  #topics: Set<string> | undefined;
   readonly native: NativeTopics | undefined;
   readonly #maxBuffered: number;
   readonly #slowReader: "close" | "drop";
@@ -108,6 +110,11 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
 
   get bufferedAmount(): number {
     return this.#port.bufferedAmount;
+  }
+
+  /** This connection's topics (created on first use: most connections never subscribe). */
+  get topics(): Set<string> {
+    return (this.#topics ??= new Set());
   }
 
   message(message: string | Uint8Array, isBinary: boolean): void {
@@ -141,7 +148,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
       this.fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
     }
     this.readyState = ReadyState.CLOSED;
-    this.#app.topics.removeAll(this);
+    if (this.#topics) this.#app.topics.removeAll(this);
     // A close we started is reported as sent, whatever the peer echoed (clients differ).
     const final = this.#sentClose ?? { code, reason };
     if (this.#done) return;
@@ -160,7 +167,11 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
 
   send(message: string | Uint8Array): SendStatus {
     if (this.readyState !== ReadyState.OPEN) return "dropped";
-    if (this.#port.bufferedAmount > this.#maxBuffered) {
+    // After a send that was not backpressured, a socket holds at most its runtime's high-water
+    // mark (64 KiB at most on every adapter), so the buffer need not be asked (on Deno that is a
+    // call into the runtime) unless the bound is below that.
+    const mayBeOver = this.#backpressured || this.#maxBuffered < HIGH_WATER_MARK_CEILING;
+    if (mayBeOver && this.#port.bufferedAmount > this.#maxBuffered) {
       if (this.#slowReader === "close") {
         this.fail(new WebSocketError(CloseCode.POLICY_VIOLATION, `Send buffer over ${this.#maxBuffered} bytes: the client reads too slowly`));
       }

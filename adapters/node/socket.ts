@@ -8,6 +8,7 @@ import { CloseCode } from "../../src/close_codes.ts";
 import type { Connection, SendStatus } from "../../src/connection.ts";
 import { WebSocketError } from "../../src/errors.ts";
 import { openConnection, type SocketEvents, type SocketPort } from "../../src/lifecycle.ts";
+import type { OpenSockets } from "../../src/open_sockets.ts";
 import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.ts";
 import { closeFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
@@ -28,19 +29,12 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #closeSent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #corked = false;
-  readonly #onGone: (ws: NodeWebSocket) => void;
+  readonly #open: OpenSockets;
 
-  constructor(
-    app: Rookery,
-    acceptance: Acceptance,
-    socket: Socket,
-    head: Uint8Array,
-    settings: SocketSettings,
-    onGone: (ws: NodeWebSocket) => void,
-  ) {
+  constructor(app: Rookery, acceptance: Acceptance, socket: Socket, head: Uint8Array, settings: SocketSettings, open: OpenSockets) {
     this.#socket = socket;
     this.#closeTimeout = settings.closeTimeout;
-    this.#onGone = onGone;
+    this.#open = open;
     this.#parser = new FrameParser(this, {
       maxPayload: acceptance.maxPayload,
       allowUnmasked: acceptance.allowUnmaskedFrames,
@@ -48,13 +42,16 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     const { connection, events } = openConnection(app, acceptance, this, socket.remoteAddress);
     this.connection = connection;
     this.events = events;
+    open.add(events);
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on("data", (chunk: Uint8Array) => this.#parser.push(chunk));
-    socket.on("error", (error) => this.events.fail(new WebSocketError(CloseCode.ABNORMAL, error.message, { cause: error })));
-    socket.on("end", () => socket.end());
-    socket.on("close", () => this.#gone());
-    socket.on("drain", () => this.events.drain());
+    // Shared listeners (no closures per connection): each finds its WebSocket on the socket.
+    (socket as Tagged)[OWNER] = this;
+    socket.on("data", onData);
+    socket.on("error", onError);
+    socket.on("end", onEnd);
+    socket.on("close", onClose);
+    socket.on("drain", onDrain);
     socket.resume();
     if (head.byteLength > 0) this.#parser.push(head);
   }
@@ -76,6 +73,11 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     // peer's close frame is awaited (in `close` below), for at most `closeTimeout`.
     if (this.#parser.stopped) this.#socket.end();
     this.#armTimer();
+  }
+
+  /** @internal Bytes from the socket. */
+  received(chunk: Uint8Array): void {
+    this.#parser.push(chunk);
   }
 
   // ParserEvents
@@ -116,16 +118,17 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      process.nextTick(this.#uncork);
+      process.nextTick(uncork, this);
     }
     socket.write(parts[0]);
     return parts[1].byteLength === 0 ? !socket.writableNeedDrain : socket.write(parts[1]);
   }
 
-  readonly #uncork = (): void => {
+  /** @internal Ends the per-tick write batch. */
+  uncork(): void {
     this.#corked = false;
     this.#socket.uncork();
-  };
+  }
 
   #armTimer(): void {
     if (this.#timer) return;
@@ -133,10 +136,33 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#timer.unref();
   }
 
-  #gone(): void {
+  /** @internal The TCP connection is gone. */
+  gone(): void {
     clearTimeout(this.#timer);
     this.#parser.stop();
     this.events.closed(CloseCode.ABNORMAL, "");
-    this.#onGone(this);
+    this.#open.delete(this.events);
   }
+}
+
+const OWNER = Symbol("rookery.websocket");
+type Tagged = Socket & { [OWNER]: NodeWebSocket };
+
+function uncork(ws: NodeWebSocket): void {
+  ws.uncork();
+}
+function onData(this: Tagged, chunk: Uint8Array): void {
+  this[OWNER].received(chunk);
+}
+function onError(this: Tagged, error: Error): void {
+  this[OWNER].events.fail(new WebSocketError(CloseCode.ABNORMAL, error.message, { cause: error }));
+}
+function onEnd(this: Tagged): void {
+  this.end();
+}
+function onClose(this: Tagged): void {
+  this[OWNER].gone();
+}
+function onDrain(this: Tagged): void {
+  this[OWNER].events.drain();
 }

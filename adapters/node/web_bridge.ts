@@ -16,7 +16,7 @@ export function toRequest(req: IncomingMessage, withBody: boolean): Request {
   return new Request(url, {
     method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+    body: hasBody ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : null,
     // Required by the fetch spec for a streamed request body.
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);

@@ -32,6 +32,9 @@ export interface ParserOptions {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+// Decoding a whole message keeps no state between calls, so one decoder serves every parser;
+// only a fragmented text message needs its own (streaming) decoder, created when one starts.
+const wholeDecoder = new TextDecoder("utf-8", { fatal: true });
 
 // Parser states: what the parser waits for next.
 const HEADER = 0;
@@ -57,9 +60,9 @@ export class FrameParser {
   // The fragmented message being reassembled (opcode 0 when none).
   #messageOpcode = 0;
   #messageLength = 0;
-  #fragments: Uint8Array[] = [];
-  #textParts: string[] = [];
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  #fragments: Uint8Array[] | undefined;
+  #textParts: string[] | undefined;
+  #streamDecoder: TextDecoder | undefined;
 
   constructor(events: ParserEvents, options: ParserOptions) {
     this.#events = events;
@@ -76,8 +79,8 @@ export class FrameParser {
   stop(): void {
     this.#state = STOPPED;
     this.#chunks = [];
-    this.#fragments = [];
-    this.#textParts = [];
+    this.#fragments = undefined;
+    this.#textParts = undefined;
   }
 
   /** Feeds received bytes. The parser owns `chunk` from now on (it unmasks in place). */
@@ -198,7 +201,7 @@ export class FrameParser {
     if (opcode !== Opcode.CONTINUATION && this.#fin) {
       // The common case, one frame per message: no reassembly.
       if (opcode === Opcode.BINARY) return this.#events.message(payload, true);
-      const text = this.#decode(payload, false);
+      const text = this.#decode(wholeDecoder, payload, false);
       if (text !== undefined) this.#events.message(text, false);
       return;
     }
@@ -209,24 +212,25 @@ export class FrameParser {
     this.#messageLength += payload.byteLength;
     if (this.#messageOpcode === Opcode.TEXT) {
       // Decoding each fragment as it comes fails bad UTF-8 early and lets a code point span fragments.
-      const part = this.#decode(payload, !this.#fin);
+      this.#streamDecoder ??= new TextDecoder("utf-8", { fatal: true });
+      const part = this.#decode(this.#streamDecoder, payload, !this.#fin);
       if (part === undefined) return;
-      this.#textParts.push(part);
+      (this.#textParts ??= []).push(part);
     } else {
-      this.#fragments.push(payload);
+      (this.#fragments ??= []).push(payload);
     }
     if (!this.#fin) return;
     const isBinary = this.#messageOpcode === Opcode.BINARY;
-    const message = isBinary ? concat(this.#fragments, this.#messageLength) : this.#textParts.join("");
+    const message = isBinary ? concat(this.#fragments!, this.#messageLength) : this.#textParts!.join("");
     this.#messageOpcode = 0;
-    this.#fragments = [];
-    this.#textParts = [];
+    this.#fragments = undefined;
+    this.#textParts = undefined;
     this.#events.message(message, isBinary);
   }
 
-  #decode(bytes: Uint8Array, stream: boolean): string | undefined {
+  #decode(decoder: TextDecoder, bytes: Uint8Array, stream: boolean): string | undefined {
     try {
-      return this.#decoder.decode(bytes, { stream });
+      return decoder.decode(bytes, { stream });
     } catch (error) {
       if (error instanceof RangeError) this.#fail(CloseCode.MESSAGE_TOO_BIG, "Text message too long for a string");
       else this.#fail(CloseCode.INVALID_PAYLOAD, "Text message is not valid UTF-8");

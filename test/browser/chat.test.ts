@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../support/spawn_server.ts";
+import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const artifacts = resolve(import.meta.dirname, "../../test-artifacts");
@@ -21,7 +21,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   }
-  server = await startServer("node", "examples/chat/server.ts", ["--port", "0"], 20_000, /http:\/\/[^:]+:(\d+)\//);
+  server = await startServer("node", "examples/chat/server.ts", { args: ["--port", "0"], ready: /http:\/\/[^:]+:(\d+)\// });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

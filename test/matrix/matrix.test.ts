@@ -6,7 +6,7 @@
 import { WebSocket } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientFrame, closeBody, RawClient } from "../support/raw_client.ts";
-import { type RunningServer, type Runtime, startServer } from "../support/spawn_server.ts";
+import { type RunningServer, type Runtime, startServer } from "../../scripts/spawn_server.ts";
 
 const RUNTIMES: Runtime[] = ["node", "deno", "bun"];
 

@@ -1,22 +1,32 @@
-/** Starts a server script under a real runtime as a child process, and stops it by PID. */
+/** Starts a server script under a real runtime as a child process, and stops it by PID (tests and the bench). */
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 
 export type Runtime = "node" | "deno" | "bun";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(import.meta.dirname, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
 
-export function runtimeCommand(runtime: Runtime, script: string, args: string[] = []): [string, string[]] {
+/** The command line that runs `script` on `runtime`; `exposeGc` makes `gc()` callable (Bun always has `Bun.gc`). */
+export function runtimeCommand(runtime: Runtime, script: string, args: string[] = [], exposeGc = false): [string, string[]] {
   const file = resolve(root, script);
   switch (runtime) {
     case "node":
-      return [process.execPath, [file, ...args]];
+      return [process.execPath, [...(exposeGc ? ["--expose-gc"] : []), file, ...args]];
     case "deno":
-      return [bin("deno"), ["run", "-A", "--quiet", file, ...args]];
+      return [bin("deno"), ["run", "-A", "--quiet", ...(exposeGc ? ["--v8-flags=--expose-gc"] : []), file, ...args]];
     case "bun":
       return [bin("bun"), [file, ...args]];
   }
+}
+
+export interface StartOptions {
+  args?: string[];
+  /** How long to wait for the port line. Default: 20 s. */
+  timeoutMs?: number;
+  /** The line that carries the port. Default: `PORT <n>`. */
+  ready?: RegExp;
+  exposeGc?: boolean;
 }
 
 export interface RunningServer {
@@ -26,15 +36,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Spawns `script` and waits (bounded) for it to print its port (`PORT <n>` unless `ready` says otherwise). */
-export function startServer(
-  runtime: Runtime,
-  script: string,
-  args: string[] = [],
-  ms = 20_000,
-  ready: RegExp = /PORT (\d+)/,
-): Promise<RunningServer> {
-  const [cmd, argv] = runtimeCommand(runtime, script, args);
+/** Spawns `script` and waits (bounded) for it to print its port. */
+export function startServer(runtime: Runtime, script: string, options: StartOptions = {}): Promise<RunningServer> {
+  const { args = [], timeoutMs: ms = 20_000, ready = /PORT (\d+)/, exposeGc = false } = options;
+  const [cmd, argv] = runtimeCommand(runtime, script, args, exposeGc);
   const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const exited = new Promise<void>((r) => child.once("exit", () => r()));

@@ -1,0 +1,99 @@
+/**
+ * Benchmarks, side by side and as ratios to each runtime's raw baseline, in one run:
+ * Rookery on Node vs `ws`, Rookery on Bun vs raw `Bun.serve`, Rookery on Deno vs raw
+ * `Deno.upgradeWebSocket`, with crossws and Hono's WebSocket helper beside them.
+ *
+ *   npm run bench              (a few minutes: 2 rounds, 2 s per scenario)
+ *   npm run bench -- --quick   (about a minute: 1 round, short scenarios, fewer connections)
+ *
+ * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
+ * (scripts/bench/load.ts) runs in another process, under Node, the same for every server.
+ * Writes bench/results.json, bench/results.md and bench/ratios.svg.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { renderMarkdown, renderSvg, type Results, SCENARIOS } from "./bench/report.ts";
+import { type Runtime, startServer } from "./spawn_server.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const quick = process.argv.includes("--quick");
+const rounds = quick ? 1 : 2;
+const seconds = quick ? 0.5 : 2;
+const memoryConnections = quick ? 500 : 2000;
+
+interface ServerSpec {
+  runtime: Runtime;
+  name: "rookery" | "baseline" | "crossws" | "hono";
+  label: string;
+  script: string;
+}
+const servers: ServerSpec[] = [];
+const baselines: Record<Runtime, [string, string]> = {
+  node: ["ws", "scripts/bench/servers/ws_node.ts"],
+  bun: ["raw Bun.serve", "scripts/bench/servers/bun_raw.ts"],
+  deno: ["raw Deno.upgradeWebSocket", "scripts/bench/servers/deno_raw.ts"],
+};
+for (const runtime of ["node", "bun", "deno"] as const) {
+  servers.push({ runtime, name: "baseline", label: baselines[runtime][0], script: baselines[runtime][1] });
+  servers.push({ runtime, name: "rookery", label: "Rookery", script: "scripts/bench/servers/rookery.ts" });
+  servers.push({ runtime, name: "crossws", label: "crossws", script: "scripts/bench/servers/crossws.ts" });
+  servers.push({ runtime, name: "hono", label: "Hono", script: "scripts/bench/servers/hono.ts" });
+}
+
+function load(port: number, pid: number, scenario: string): Record<string, number> {
+  const extra = scenario === "memory" ? ["--connections", String(memoryConnections)] : scenario === "fanout" ? ["--connections", "1000"] : [];
+  const out = execFileSync(
+    process.execPath,
+    [join(root, "scripts/bench/load.ts"), "--port", String(port), "--pid", String(pid), "--scenario", scenario, "--seconds", String(seconds), ...extra],
+    { encoding: "utf8", timeout: (seconds + 90) * 1000 },
+  );
+  return JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, number>;
+}
+
+const results: Results = {};
+const better = (metric: string) => (metric === "p50_us" || metric === "p99_us" || metric === "bytes_per_connection" ? Math.min : Math.max);
+
+for (let round = 1; round <= rounds; round++) {
+  // Alternate the order, so no server always runs first (cold machine) or last (warm one).
+  const order = round % 2 === 1 ? servers : [...servers].reverse();
+  for (const spec of order) {
+    const key = `${spec.runtime}/${spec.name}`;
+    process.stdout.write(`round ${round}: ${spec.runtime} ${spec.label} ...`);
+    const server = await startServer(spec.runtime, spec.script, { exposeGc: true });
+    try {
+      const row = (results[key] ??= { runtime: spec.runtime, name: spec.name, label: spec.label, metrics: {} });
+      // Memory first, on a fresh process; then a discarded warm-up (JIT) before the timed scenarios.
+      const ordered = [...SCENARIOS].sort((a, b) => Number(b.id === "memory") - Number(a.id === "memory"));
+      for (const scenario of ordered) {
+        if (scenario.id === "latency") load(server.port, server.child.pid!, "throughput");
+        const figures = load(server.port, server.child.pid!, scenario.id);
+        const value = figures[scenario.metric];
+        if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`${key} ${scenario.id}: ${JSON.stringify(figures)}`);
+        const prev = row.metrics[scenario.metric];
+        row.metrics[scenario.metric] = prev === undefined ? value : better(scenario.metric)(prev, value);
+        if (scenario.id === "latency") row.metrics.p99_us = Math.min(row.metrics.p99_us ?? Infinity, figures.p99_us!);
+      }
+      process.stdout.write(" done\n");
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+const versions = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies as Record<string, string>;
+const meta = {
+  date: new Date().toISOString().slice(0, 10),
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  mode: quick ? "quick" : "full",
+  rounds,
+  secondsPerScenario: seconds,
+  versions: { node: versions.node, bun: versions.bun, deno: versions.deno, ws: versions.ws, crossws: versions.crossws, hono: versions.hono },
+};
+mkdirSync(join(root, "bench"), { recursive: true });
+writeFileSync(join(root, "bench/results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+writeFileSync(join(root, "bench/results.md"), renderMarkdown(meta, results));
+writeFileSync(join(root, "bench/ratios.svg"), renderSvg(meta, results));
+console.log(readFileSync(join(root, "bench/results.md"), "utf8"));
