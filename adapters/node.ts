@@ -24,7 +24,8 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
 import { CloseCode } from "../src/close_codes.ts";
-import { acceptKey } from "../src/protocol/handshake.ts";
+import { createHash } from "node:crypto";
+import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { answerPlainRequest, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 import { NodeWebSocket } from "./node/socket.ts";
@@ -93,7 +94,7 @@ class NodeHost {
       return true;
     }
     // Not ours: decided before reading anything, so the caller gets the socket untouched.
-    if (!this.app.routes.find(new URL(request.url).pathname)) return false;
+    if (!this.app.routes.find(pathOf(req.url))) return false;
     // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
     // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
     const early = watchWhileDeciding(socket, head);
@@ -108,7 +109,8 @@ class NodeHost {
       return true;
     }
     const { acceptance } = decision;
-    const accept = await acceptKey(acceptance.key);
+    // node:crypto hashes synchronously; the core's WebCrypto version costs a promise per handshake.
+    const accept = createHash("sha1").update(acceptance.key + ACCEPT_GUID).digest("base64");
     const buffered = early.release();
     if (early.gone || socket.destroyed || !socket.writable) {
       socket.destroy();
@@ -149,6 +151,13 @@ class NodeHost {
       );
     });
   }
+}
+
+/** The path of a request target (`/a/b?x` → `/a/b`), without building a URL. */
+function pathOf(target: string | undefined): string {
+  const t = target ?? "/";
+  const q = t.indexOf("?");
+  return q < 0 ? t : t.slice(0, q);
 }
 
 /** Most bytes a client may send between its handshake and our answer. */

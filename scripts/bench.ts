@@ -5,6 +5,7 @@
  *
  *   npm run bench              (a few minutes: 2 rounds, 2 s per scenario)
  *   npm run bench -- --quick   (about a minute: 1 round, short scenarios, fewer connections)
+ *   npm run bench -- --runtime node --scenario connect   (a subset)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
  * (scripts/bench/load.ts) runs in another process, under Node, the same for every server.
@@ -19,6 +20,13 @@ import { type Runtime, startServer } from "./spawn_server.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const quick = process.argv.includes("--quick");
+/** `--runtime node` or `--scenario connect`: run a subset (the report then holds only that). */
+const only = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const onlyRuntime = only("runtime");
+const onlyScenario = only("scenario");
 const rounds = quick ? 1 : 2;
 const seconds = quick ? 0.5 : 2;
 const memoryConnections = quick ? 500 : 2000;
@@ -36,6 +44,7 @@ const baselines: Record<Runtime, [string, string]> = {
   deno: ["raw Deno.upgradeWebSocket", "scripts/bench/servers/deno_raw.ts"],
 };
 for (const runtime of ["node", "bun", "deno"] as const) {
+  if (onlyRuntime && runtime !== onlyRuntime) continue;
   servers.push({ runtime, name: "baseline", label: baselines[runtime][0], script: baselines[runtime][1] });
   servers.push({ runtime, name: "rookery", label: "Rookery", script: "scripts/bench/servers/rookery.ts" });
   servers.push({ runtime, name: "crossws", label: "crossws", script: "scripts/bench/servers/crossws.ts" });
@@ -66,7 +75,7 @@ for (let round = 1; round <= rounds; round++) {
       const row = (results[key] ??= { runtime: spec.runtime, name: spec.name, label: spec.label, metrics: {} });
       // Memory first, on a fresh process; then a discarded warm-up (JIT) before the timed scenarios.
       const ordered = [...SCENARIOS].sort((a, b) => Number(b.id === "memory") - Number(a.id === "memory"));
-      for (const scenario of ordered) {
+      for (const scenario of ordered.filter((s) => !onlyScenario || s.id === onlyScenario)) {
         if (scenario.id === "latency") load(server.port, server.child.pid!, "throughput");
         const figures = load(server.port, server.child.pid!, scenario.id);
         const value = figures[scenario.metric];

@@ -3,7 +3,7 @@
  */
 
 /** The GUID RFC 6455 §1.3 concatenates with the client key. */
-const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+export const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /** Why a request cannot be upgraded: the HTTP answer to give instead. */
 export interface HandshakeProblem {
@@ -64,7 +64,7 @@ export function isValidKey(key: string | null): key is string {
 
 /** `Sec-WebSocket-Accept` for `key` (§4.2.2): base64(SHA-1(key + GUID)), via WebCrypto. */
 export async function acceptKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(key.trim() + GUID));
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(key.trim() + ACCEPT_GUID));
   return btoa(String.fromCharCode(...new Uint8Array(digest)));
 }
 
