@@ -19,6 +19,7 @@ export type {
   ErrorHandler,
   MessageHandler,
   OpenHandler,
+  OriginPolicy,
   SocketOptions,
 } from "./src/handlers.ts";
 export type { PathParams } from "./src/path.ts";

@@ -90,4 +90,15 @@ export interface SocketOptions {
    * `"dropped"`. Default: `"close"`, so no message is lost silently.
    */
   slowReader?: "close" | "drop";
+  /**
+   * Origins whose browser pages may connect: exact origins (`"https://example.com"`) or a
+   * predicate. A handshake whose `Origin` is not allowed gets 403 before `onaccept` runs.
+   * Requests without `Origin` (non-browser clients) pass. Default: off, so any web page can
+   * open a socket to this route with its visitors' cookies (cross-site WebSocket hijacking):
+   * set it wherever `onaccept` trusts cookies.
+   */
+  allowedOrigins?: OriginPolicy;
 }
+
+/** Allowed origins: a list of exact origins, or a predicate over the request's `Origin`. */
+export type OriginPolicy = readonly string[] | ((origin: string, request: Request) => boolean);

@@ -60,3 +60,24 @@ export function checkSlowReader(policy: string): "close" | "drop" {
   if (policy !== "close" && policy !== "drop") throw new TypeError(`slowReader must be "close" or "drop", got ${JSON.stringify(policy)}`);
   return policy;
 }
+
+/**
+ * Validates an `allowedOrigins` value: a predicate, or a list of serialized origins
+ * (`scheme://host[:port]`, no path); returns it with list entries lower-cased.
+ */
+export function checkOrigins<T extends readonly string[] | ((...args: never[]) => boolean)>(policy: T, where: string): T {
+  if (typeof policy === "function") return policy;
+  if (!Array.isArray(policy)) throw new TypeError(`${where} must be a list of origins or a function`);
+  return policy.map((origin: unknown) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = typeof origin === "string" ? new URL(origin) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin === "null" || parsed.origin !== String(origin).toLowerCase().replace(/\/$/, "")) {
+      throw new TypeError(`${where}: ${JSON.stringify(origin)} is not an origin like "https://example.com"`);
+    }
+    return parsed.origin;
+  }) as unknown as T;
+}

@@ -5,10 +5,11 @@ import type {
   ErrorHandler,
   MessageHandler,
   OpenHandler,
+  OriginPolicy,
   RouteHandlers,
   SocketOptions,
 } from "./handlers.ts";
-import { checkPayloadLimit, checkSlowReader } from "./limits.ts";
+import { checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
 import type { CompiledPattern } from "./path.ts";
 
 /** What the core keeps per registered route. */
@@ -105,6 +106,15 @@ export class WebSocketRoute<Params, Data = undefined> {
   /** What happens to a send over `maxBufferedAmount` (see {@link SocketOptions.slowReader}). */
   slowReader(policy: "close" | "drop"): this {
     this.#record.options.slowReader = checkSlowReader(policy);
+    return this;
+  }
+
+  /**
+   * Browser origins allowed on this route (see {@link SocketOptions.allowedOrigins}); others get
+   * 403 before `onaccept`.
+   */
+  allowedOrigins(policy: OriginPolicy): this {
+    this.#record.options.allowedOrigins = checkOrigins(policy, `allowedOrigins of route ${this.#record.compiled.pattern}`);
     return this;
   }
 

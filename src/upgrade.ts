@@ -1,5 +1,5 @@
 import type { Rookery } from "./app.ts";
-import type { AcceptResult, HeaderValues } from "./handlers.ts";
+import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
 import { effectivePayloadLimit } from "./limits.ts";
 import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
@@ -72,6 +72,9 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
   const problem = checkHandshake(request.method, request.headers);
   if (problem) return respond(problem.status, problem.message, problem.headers);
 
+  const origins = route.options.allowedOrigins ?? app.options.allowedOrigins;
+  if (origins && !originAllowed(origins, request)) return respond(403, "Origin not allowed");
+
   const offered = offeredProtocols(request.headers);
   let result: AcceptResult<unknown>;
   try {
@@ -129,4 +132,12 @@ export async function fallbackResponse(app: Rookery, request: Request, fallback:
     app.log(`HTTP handler failed on ${new URL(request.url).pathname}`, error);
     return textResponse(500, "Internal Server Error");
   }
+}
+
+/** Whether `request` may connect under `policy`; a request without `Origin` is not a browser's. */
+function originAllowed(policy: OriginPolicy, request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return true;
+  if (typeof policy === "function") return policy(origin, request);
+  return policy.includes(origin.toLowerCase());
 }

@@ -175,3 +175,47 @@ describe("handshake validation before onaccept", () => {
     expect((await decideUpgrade(app, upgradeRequest("/nope"))).kind).toBe("pass");
   });
 });
+
+describe("allowedOrigins (cross-site WebSocket hijacking)", () => {
+  function appWith(app: Rookery) {
+    let accepted = 0;
+    app.ws("/o").onaccept(() => void accepted++);
+    return { app, accepted: () => accepted };
+  }
+  const from = (origin?: string) => upgradeRequest("/o", origin === undefined ? {} : { origin });
+
+  it("a listed origin passes; another gets 403 before onaccept runs", async () => {
+    const { app, accepted } = appWith(new Rookery({ allowedOrigins: ["https://chat.example", "http://localhost:8080"] }));
+    expect(await statusOf(app, from("https://chat.example"))).toBe("upgraded");
+    expect(await statusOf(app, from("HTTP://LOCALHOST:8080"))).toBe("upgraded");
+    expect(await statusOf(app, from("https://evil.example"))).toBe(403);
+    expect(await statusOf(app, from("https://chat.example:444"))).toBe(403);
+    expect(await statusOf(app, from("null"))).toBe(403);
+    expect(accepted()).toBe(2);
+  });
+
+  it("a request without Origin (not a browser) passes", async () => {
+    const { app } = appWith(new Rookery({ allowedOrigins: ["https://chat.example"] }));
+    expect(await statusOf(app, from())).toBe("upgraded");
+  });
+
+  it("a predicate decides, and a route's policy overrides the app's", async () => {
+    const app = new Rookery({ allowedOrigins: ["https://a.example"] });
+    app.ws("/p").allowedOrigins((origin) => origin.endsWith(".trusted.example"));
+    app.ws("/q");
+    expect(await statusOf(app, upgradeRequest("/p", { origin: "https://x.trusted.example" }))).toBe("upgraded");
+    expect(await statusOf(app, upgradeRequest("/p", { origin: "https://a.example" }))).toBe(403);
+    expect(await statusOf(app, upgradeRequest("/q", { origin: "https://a.example" }))).toBe("upgraded");
+    expect(await statusOf(app, upgradeRequest("/q", { origin: "https://x.trusted.example" }))).toBe(403);
+  });
+
+  it("off by default: any origin passes", async () => {
+    const { app } = appWith(new Rookery());
+    expect(await statusOf(app, from("https://anywhere.example"))).toBe("upgraded");
+  });
+
+  it.each(["example.com", "https://example.com/path", "", "ftp//x"])("a malformed origin %j throws at registration", (origin) => {
+    expect(() => new Rookery({ allowedOrigins: [origin] })).toThrow(TypeError);
+    expect(() => new Rookery().ws("/x").allowedOrigins([origin])).toThrow(TypeError);
+  });
+});

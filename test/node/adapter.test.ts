@@ -206,3 +206,52 @@ describe("slow subscribers on real sockets", () => {
     }
   });
 });
+
+describe("handshake hardening", () => {
+  it("a client that never finishes its request head is dropped after handshakeTimeout (slowloris)", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    recordRoute(app.ws("/ws"), log);
+    const s = await serve(app, { hostname: "127.0.0.1", handshakeTimeout: 500 });
+    try {
+      const raw = await RawClient.open(s.port);
+      raw.write("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n");
+      const started = Date.now();
+      await raw.until(() => raw.ended, 5000);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(log.all).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a request head over maxHeaderSize gets 431 and never reaches a handler", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    recordRoute(app.ws("/ws"), log);
+    const s = await serve(app, { hostname: "127.0.0.1", maxHeaderSize: 4096 });
+    try {
+      const raw = await RawClient.handshake(s.port, "/ws", { "X-Big": "x".repeat(8000) });
+      expect(raw.status).toBe(431);
+      expect(log.all).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a malformed request line gets 400 and never reaches a handler", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    recordRoute(app.ws("/ws"), log);
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    try {
+      const raw = await RawClient.open(s.port);
+      raw.write("GARBAGE\r\n\r\n");
+      await raw.until(() => raw.ended, 5000);
+      expect(raw.response).toMatch(/^HTTP\/1.1 400/);
+      expect(log.all).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
