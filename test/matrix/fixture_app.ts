@@ -67,6 +67,17 @@ export function fixtureApp(runtime: string): { app: Rookery; fetch: (req: Reques
       else conn.publish(room, message);
     });
 
+  // Soak: counts opens and closes; echoes everything.
+  const soak = { opened: 0, closed: 0, messages: 0 };
+  app
+    .ws("/soak")
+    .onopen(() => void soak.opened++)
+    .onmessage((conn, message) => {
+      soak.messages++;
+      conn.send(message);
+    })
+    .onclose(() => void soak.closed++);
+
   app.ws("/reject").onaccept(() => false).onopen((conn) => record(conn, "open"));
 
   app
@@ -90,8 +101,19 @@ export function fixtureApp(runtime: string): { app: Rookery; fetch: (req: Reques
   const fetch = (req: Request): Response => {
     const url = new URL(req.url);
     if (url.pathname === "/events") return Response.json(events.get(url.searchParams.get("t") ?? "") ?? []);
+    if (url.pathname === "/stats") return Response.json({ ...soak, heapUsed: collectedHeap(), topics: app.topics.size });
     if (url.pathname === "/hello") return new Response(`hello from ${runtime}`);
     return new Response("no such page", { status: 404 });
   };
   return { app, fetch };
+}
+
+/** Heap in use after a full collection (the server runs with gc exposed), in bytes. */
+function collectedHeap(): number {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  if (g.Bun) g.Bun.gc(true);
+  else g.gc?.();
+  if (g.Deno) return g.Deno.memoryUsage().heapUsed;
+  return g.process.memoryUsage().heapUsed;
 }
