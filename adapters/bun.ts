@@ -252,7 +252,9 @@ export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunS
     hostname,
     server,
     async close() {
-      await server.stop(false);
+      // Stop listening first; Bun's stop(false) resolves only once every connection is gone,
+      // so it is not awaited here (that would wait for the closes issued just below).
+      Promise.resolve(server.stop(false)).catch(() => {});
       await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? 5000);
       await server.stop(true);
     },

@@ -5,7 +5,11 @@
  */
 import { type Connection, Rookery } from "../../mod.ts";
 
-export function fixtureApp(runtime: string): { app: Rookery; fetch: (req: Request) => Response } {
+export function fixtureApp(runtime: string): {
+  app: Rookery;
+  fetch: (req: Request) => Response;
+  transcripts: () => Record<string, string[]>;
+} {
   const events = new Map<string, string[]>();
   const record = (conn: Connection<unknown, unknown>, event: string) => {
     const tag = new URL(conn.url).searchParams.get("t") ?? "";
@@ -105,7 +109,7 @@ export function fixtureApp(runtime: string): { app: Rookery; fetch: (req: Reques
     if (url.pathname === "/hello") return new Response(`hello from ${runtime}`);
     return new Response("no such page", { status: 404 });
   };
-  return { app, fetch };
+  return { app, fetch, transcripts: () => Object.fromEntries(events) };
 }
 
 /** Heap in use after a full collection (the server runs with gc exposed), in bytes. */
