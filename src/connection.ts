@@ -20,7 +20,7 @@ export const ReadyState = {
 /** One of the {@link ReadyState} values. */
 export type ReadyStateValue = (typeof ReadyState)[keyof typeof ReadyState];
 
-/** What `send` and `publish` take: text as `string`, binary as any kind of bytes. */
+/** What `send` and `publish` take: text as `string`, binary as a `Uint8Array`, `ArrayBuffer` or view. */
 export type MessageData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** Normalises a message to `string | Uint8Array`; a `TypeError` for anything else. */
