@@ -24,7 +24,7 @@
 import type { Rookery } from "../src/app.ts";
 import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
 import { WebSocketError } from "../src/errors.ts";
-import { tooBigMessage } from "../src/limits.ts";
+import { DEFAULT_IDLE_TIMEOUT, tooBigMessage } from "../src/limits.ts";
 import { openConnection, type SocketEvents, type SocketPort } from "../src/lifecycle.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { type Acceptance, DEFAULT_MAX_BUFFERED, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
@@ -59,6 +59,7 @@ export interface BunSocket {
 /** The `websocket` handlers object for `Bun.serve`. */
 export interface BunWebSocketHandlers {
   maxPayloadLength: number;
+  idleTimeout: number;
   backpressureLimit: number;
   closeOnBackpressureLimit: boolean;
   open(ws: BunSocket): void;
@@ -127,6 +128,9 @@ const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue][] = [
   ["Received fragmented control frame", CloseCode.PROTOCOL_ERROR],
 ];
 
+/** The reason Bun gives (with 1006) when it drops a connection for `idleTimeout` (Bun 1.4.5). */
+const BUN_IDLE_TIMEOUT = "WebSocket timed out";
+
 /** The failure behind a close Bun reported as 1006, if its reason names one. */
 function bunFailure(code: number, reason: string, limit: number): WebSocketError | undefined {
   if (code !== CloseCode.ABNORMAL || !reason) return undefined;
@@ -191,6 +195,8 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
 
   const websocket: BunWebSocketHandlers = {
     maxPayloadLength: bunPayloadLimit(app),
+    // Per server and in whole seconds: the app-wide value.
+    idleTimeout: Math.ceil(app.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT),
     // Bun's native publish skips the core's per-send check, so the app-wide slow-reader bound
     // is handed to Bun too (per server: route overrides apply to direct sends only).
     backpressureLimit: app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
@@ -212,6 +218,13 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     close(ws, code, reason) {
       const events = ws.data.events;
       if (!events) return;
+      if (code === CloseCode.ABNORMAL && reason.startsWith(BUN_IDLE_TIMEOUT)) {
+        // An idle drop: reported as on Node and Deno, a dead peer (1006) with no reason.
+        events.fail(new WebSocketError(CloseCode.ABNORMAL, `Idle timeout: ${reason}`));
+        events.closed(CloseCode.ABNORMAL, "");
+        open.delete(events);
+        return;
+      }
       const failure = bunFailure(code, reason, ws.data.acceptance.maxPayload);
       if (failure) {
         // Reported as the close Bun sent: the core's close is a no-op on a closed socket.

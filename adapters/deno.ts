@@ -51,6 +51,9 @@ export interface DenoServerHandle {
   close(): Promise<void>;
 }
 
+/** The error Deno reports when a ping went unanswered within `idleTimeout` (Deno 2.9). */
+const DENO_IDLE_TIMEOUT = "No response from ping frame.";
+
 /** `send` reports backpressure once this many bytes wait in Deno's buffer. */
 const HIGH_WATER_MARK = 16 * 1024;
 
@@ -94,14 +97,18 @@ function wire(app: Rookery, acceptance: Acceptance, socket: WebSocket, remoteAdd
   };
   // Deno reports a dropped or broken connection (including protocol errors, which it
   // answers by dropping the TCP connection) as an error event, then a close with code 0.
+  let idledOut = false;
   socket.onerror = (e: Event) => {
     const message = e instanceof ErrorEvent && e.message ? e.message : "WebSocket error";
-    events?.fail(new WebSocketError(CloseCode.ABNORMAL, message));
+    idledOut = message === DENO_IDLE_TIMEOUT;
+    events?.fail(new WebSocketError(CloseCode.ABNORMAL, idledOut ? `Idle timeout: ${message}` : message));
   };
   socket.onclose = (e: CloseEvent) => {
     clearInterval(drainTimer);
     if (!events) return;
-    events.closed(e.code === 0 ? CloseCode.ABNORMAL : e.code, e.reason);
+    // Deno closes an idle connection with 1001 on the wire; Rookery reports a dead peer as 1006
+    // on every runtime.
+    events.closed(e.code === 0 || idledOut ? CloseCode.ABNORMAL : e.code, idledOut ? "" : e.reason);
     open.delete(events);
   };
 }
@@ -114,7 +121,10 @@ function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: O
     if (decision.kind === "pass") return fallbackResponse(app, req, fallback);
     if (decision.kind === "respond") return decision.response;
     const { acceptance } = decision;
-    const { socket, response } = Deno.upgradeWebSocket(req, acceptance.protocol ? { protocol: acceptance.protocol } : {});
+    const { socket, response } = Deno.upgradeWebSocket(req, {
+      ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
+      idleTimeout: acceptance.idleTimeout,
+    });
     for (const [name, value] of acceptance.headers) response.headers.set(name, value);
     wire(app, acceptance, socket, remoteAddress, open);
     return response;

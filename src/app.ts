@@ -1,5 +1,5 @@
 import type { SocketOptions } from "./handlers.ts";
-import { checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
+import { checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
 import { compilePattern, type PathParams, Router } from "./path.ts";
 import { checkTopic, type MessageData, toMessage } from "./connection.ts";
 import { type RouteRecord, WebSocketRoute } from "./route.ts";
@@ -39,6 +39,7 @@ export class Rookery {
     if (socket.maxPayload !== undefined) checkPayloadLimit(socket.maxPayload, "maxPayload");
     if (socket.maxBufferedAmount !== undefined) checkPayloadLimit(socket.maxBufferedAmount, "maxBufferedAmount");
     if (socket.slowReader !== undefined) checkSlowReader(socket.slowReader);
+    if (socket.idleTimeout !== undefined) checkIdleTimeout(socket.idleTimeout, "idleTimeout");
     if (socket.allowedOrigins !== undefined) socket.allowedOrigins = checkOrigins(socket.allowedOrigins, "allowedOrigins");
     this.options = socket;
     this.log = logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? ""));

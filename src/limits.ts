@@ -81,3 +81,14 @@ export function checkOrigins<T extends readonly string[] | ((...args: never[]) =
     return parsed.origin;
   }) as unknown as T;
 }
+
+/** Validates an `idleTimeout`: a non-negative number of seconds (0: off), at most 960 (Bun's ceiling). */
+export function checkIdleTimeout(seconds: number, where: string): number {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 || seconds > 960) {
+    throw new RangeError(`${where} must be a number of seconds from 0 (off) to 960, got ${String(seconds)}`);
+  }
+  return seconds;
+}
+
+/** The default `idleTimeout`, in seconds. */
+export const DEFAULT_IDLE_TIMEOUT = 120;

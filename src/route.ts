@@ -9,7 +9,7 @@ import type {
   RouteHandlers,
   SocketOptions,
 } from "./handlers.ts";
-import { checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
+import { checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
 import type { CompiledPattern } from "./path.ts";
 
 /** What the core keeps per registered route. */
@@ -115,6 +115,12 @@ export class WebSocketRoute<Params, Data = undefined> {
    */
   allowedOrigins(policy: OriginPolicy): this {
     this.#record.options.allowedOrigins = checkOrigins(policy, `allowedOrigins of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
+  /** Idle timeout for this route, in seconds (see {@link SocketOptions.idleTimeout}; not on Bun). */
+  idleTimeout(seconds: number): this {
+    this.#record.options.idleTimeout = checkIdleTimeout(seconds, `idleTimeout of route ${this.#record.compiled.pattern}`);
     return this;
   }
 

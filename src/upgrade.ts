@@ -1,6 +1,6 @@
 import type { Rookery } from "./app.ts";
 import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
-import { effectivePayloadLimit } from "./limits.ts";
+import { DEFAULT_IDLE_TIMEOUT, effectivePayloadLimit } from "./limits.ts";
 import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
 
@@ -22,6 +22,8 @@ export interface Acceptance {
   /** Send-buffer bound in bytes and what a send over it does. */
   readonly maxBufferedAmount: number;
   readonly slowReader: "close" | "drop";
+  /** Seconds of silence before a ping (and as long again before the drop); 0: off. */
+  readonly idleTimeout: number;
 }
 
 /** What an adapter does with a request: pass it on (not a WebSocket route), answer it, or upgrade. */
@@ -113,6 +115,7 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
       maxBufferedAmount: route.options.maxBufferedAmount ?? app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
       slowReader: route.options.slowReader ?? app.options.slowReader ?? "close",
+      idleTimeout: route.options.idleTimeout ?? app.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
     },
   };
 }

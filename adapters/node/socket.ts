@@ -30,11 +30,16 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #corked = false;
   readonly #open: OpenSockets;
+  readonly #idleTimeout: number;
+  #heard = true;
+  #silentFor = 0;
+  #pinged = false;
 
   constructor(app: Rookery, acceptance: Acceptance, socket: Socket, head: Uint8Array, settings: SocketSettings, open: OpenSockets) {
     this.#socket = socket;
     this.#closeTimeout = settings.closeTimeout;
     this.#open = open;
+    this.#idleTimeout = acceptance.idleTimeout;
     this.#parser = new FrameParser(this, {
       maxPayload: acceptance.maxPayload,
       allowUnmasked: acceptance.allowUnmaskedFrames,
@@ -53,6 +58,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     socket.on("close", onClose);
     socket.on("drain", onDrain);
     socket.resume();
+    if (this.#idleTimeout > 0) watchIdle(this);
     if (head.byteLength > 0) this.#parser.push(head);
   }
 
@@ -77,6 +83,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   /** @internal Bytes from the socket. */
   received(chunk: Uint8Array): void {
+    this.#heard = true;
     this.#parser.push(chunk);
   }
 
@@ -136,13 +143,54 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#timer.unref();
   }
 
+  /**
+   * @internal One second passed (the idle sweep): after `idleTimeout` seconds with nothing from
+   * the client, ping it; after as long again, drop it.
+   */
+  idleTick(): void {
+    if (this.#heard) {
+      this.#heard = false;
+      this.#silentFor = 0;
+      this.#pinged = false;
+      return;
+    }
+    this.#silentFor++;
+    if (this.#silentFor >= 2 * this.#idleTimeout) {
+      this.events.fail(new WebSocketError(CloseCode.ABNORMAL, `Idle timeout: nothing from the client for ${this.#silentFor} s, ping unanswered`));
+      this.#socket.destroy();
+    } else if (this.#silentFor >= this.#idleTimeout && !this.#pinged && !this.#closeSent) {
+      this.#pinged = true;
+      this.#write(frame(Opcode.PING, EMPTY));
+    }
+  }
+
   /** @internal The TCP connection is gone. */
   gone(): void {
+    idle.delete(this);
     clearTimeout(this.#timer);
     this.#parser.stop();
     this.events.closed(CloseCode.ABNORMAL, "");
     this.#open.delete(this.events);
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+// One sweep a second for every socket with an idle timeout, instead of a timer per socket.
+const idle = new Set<NodeWebSocket>();
+let sweep: ReturnType<typeof setInterval> | undefined;
+
+function watchIdle(ws: NodeWebSocket): void {
+  idle.add(ws);
+  if (sweep) return;
+  sweep = setInterval(() => {
+    for (const socket of idle) socket.idleTick();
+    if (idle.size === 0) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
+  }, 1000);
+  sweep.unref();
 }
 
 const OWNER = Symbol("rookery.websocket");

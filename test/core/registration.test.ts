@@ -163,3 +163,26 @@ describe("types", () => {
     });
   });
 });
+
+describe("idleTimeout", () => {
+  it.each([-1, NaN, Infinity, 961])("%s seconds is refused at registration", (s) => {
+    expect(() => new Rookery({ idleTimeout: s })).toThrow(RangeError);
+    expect(() => new Rookery().ws("/x").idleTimeout(s)).toThrow(RangeError);
+  });
+
+  it("route ?? app ?? 120 s; 0 turns it off", async () => {
+    const { decideUpgrade } = await import("../../src/upgrade.ts");
+    const app = new Rookery({ idleTimeout: 30 });
+    app.ws("/r").idleTimeout(0);
+    app.ws("/a");
+    const bare = new Rookery();
+    bare.ws("/a");
+    const timeouts = [];
+    for (const [a, path] of [[app, "/r"], [app, "/a"], [bare, "/a"]] as const) {
+      const d = await decideUpgrade(a, upgradeRequest(path));
+      if (d.kind !== "accept") throw new Error("rejected");
+      timeouts.push(d.acceptance.idleTimeout);
+    }
+    expect(timeouts).toEqual([0, 30, 120]);
+  });
+});

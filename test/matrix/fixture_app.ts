@@ -5,7 +5,7 @@
  */
 import { type Connection, Rookery } from "../../mod.ts";
 
-export function fixtureApp(runtime: string): {
+export function fixtureApp(runtime: string, idleTimeout?: number): {
   app: Rookery;
   fetch: (req: Request) => Response;
   transcripts: () => Record<string, string[]>;
@@ -18,7 +18,7 @@ export function fixtureApp(runtime: string): {
     events.set(tag, list);
   };
 
-  const app = new Rookery({ maxPayload: 1000, logger: () => {} });
+  const app = new Rookery({ maxPayload: 1000, logger: () => {}, ...(idleTimeout === undefined ? {} : { idleTimeout }) });
   const echo = (conn: Connection<unknown, unknown>, message: string | Uint8Array) => {
     if (message === "close-me") return conn.close(4000, "done");
     if (message === "throw") throw new Error("handler bug");

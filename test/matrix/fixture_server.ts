@@ -2,12 +2,13 @@
  * Starts the matrix fixture on whatever runtime runs this file (node, deno or bun) on
  * 127.0.0.1 and an ephemeral port, and prints `PORT <n>` once it listens.
  *
- * SIGHUP shuts it down gracefully (`close()`), prints `SHUTDOWN <transcripts as JSON>`, and exits 0.
+ * `--idle SECONDS` sets the app's idleTimeout. SIGHUP shuts it down gracefully (`close()`), prints `SHUTDOWN <transcripts as JSON>`, and exits 0.
  */
-import { runtime, serveAny } from "../../examples/serve_any.ts";
+import { flag, runtime, serveAny } from "../../examples/serve_any.ts";
 import { fixtureApp } from "./fixture_app.ts";
 
-const { app, fetch, transcripts } = fixtureApp(runtime);
+const idle = flag("idle", "");
+const { app, fetch, transcripts } = fixtureApp(runtime, idle ? Number(idle) : undefined);
 const server = await serveAny(app, { port: 0, hostname: "127.0.0.1", fetch });
 console.log(`PORT ${server.port}`);
 
