@@ -37,7 +37,10 @@ export interface DenoServeOptions {
   hostname?: string;
   /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
   fetch?: FetchHandler;
-  /** Milliseconds `close()` waits for connections to finish closing. Default: 5000. */
+  /**
+   * Milliseconds a server-side close waits for the peer's answer before the connection is
+   * reported closed (1006), and `close()` waits for every connection. Default: 5000.
+   */
   closeTimeout?: number;
 }
 
@@ -54,15 +57,26 @@ export interface DenoServerHandle {
 /** The error Deno reports when a ping went unanswered within `idleTimeout` (Deno 2.9). */
 const DENO_IDLE_TIMEOUT = "No response from ping frame.";
 
+/** Milliseconds a close waits for the peer (and `close()` for every connection). */
+const DEFAULT_CLOSE_TIMEOUT = 5000;
+
 /** `send` reports backpressure once this many bytes wait in Deno's buffer. */
 const HIGH_WATER_MARK = 16 * 1024;
 
 /** Turns Deno's socket into the core's `SocketPort` and reports its events to the core. */
-function wire(app: Rookery, acceptance: Acceptance, socket: WebSocket, remoteAddress: string | undefined, open: OpenSockets): void {
+function wire(
+  app: Rookery,
+  acceptance: Acceptance,
+  socket: WebSocket,
+  remoteAddress: string | undefined,
+  open: OpenSockets,
+  closeTimeout: number,
+): void {
   socket.binaryType = "arraybuffer";
   let events: SocketEvents | undefined;
   // Deno has no drain event: after a backpressured send, watch the buffer empty.
   let drainTimer: ReturnType<typeof setInterval> | undefined;
+  let closeTimer: ReturnType<typeof setTimeout> | undefined;
   const watchDrain = () => {
     drainTimer ??= setInterval(() => {
       if (socket.bufferedAmount > HIGH_WATER_MARK) return;
@@ -80,7 +94,16 @@ function wire(app: Rookery, acceptance: Acceptance, socket: WebSocket, remoteAdd
       return "backpressure";
     },
     close(code, reason) {
-      if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+      if (socket.readyState !== WebSocket.OPEN) return;
+      socket.close(code, reason);
+      // Deno waits for the peer's close frame without end, and JavaScript cannot abort the
+      // socket: after closeTimeout the connection is reported closed (1006) so its lifecycle
+      // ends; Deno frees the socket itself when its idle ping goes unanswered.
+      closeTimer = setTimeout(() => {
+        if (!events) return;
+        events.closed(CloseCode.ABNORMAL, "");
+        open.delete(events);
+      }, closeTimeout);
     },
     get bufferedAmount() {
       return socket.bufferedAmount;
@@ -105,6 +128,7 @@ function wire(app: Rookery, acceptance: Acceptance, socket: WebSocket, remoteAdd
   };
   socket.onclose = (e: CloseEvent) => {
     clearInterval(drainTimer);
+    clearTimeout(closeTimer);
     if (!events) return;
     // Deno closes an idle connection with 1001 on the wire; Rookery reports a dead peer as 1006
     // on every runtime.
@@ -113,7 +137,7 @@ function wire(app: Rookery, acceptance: Acceptance, socket: WebSocket, remoteAdd
   };
 }
 
-function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
+function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets, closeTimeout: number) {
   return async (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
     // Deno's `info` is only readable before the handler first awaits.
     const remoteAddress = info?.remoteAddr.hostname;
@@ -126,7 +150,7 @@ function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: O
       idleTimeout: acceptance.idleTimeout,
     });
     for (const [name, value] of acceptance.headers) response.headers.set(name, value);
-    wire(app, acceptance, socket, remoteAddress, open);
+    wire(app, acceptance, socket, remoteAddress, open, closeTimeout);
     return response;
   };
 }
@@ -139,7 +163,7 @@ export function handler(
   app: Rookery,
   fallback?: FetchHandler,
 ): (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
-  return createHandler(app, fallback, new OpenSockets());
+  return createHandler(app, fallback, new OpenSockets(), DEFAULT_CLOSE_TIMEOUT);
 }
 
 /** Starts `Deno.serve` for `app` (Deno binds before `Deno.serve` returns). */
@@ -149,14 +173,14 @@ export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<Den
   const server = Deno.serve(
     // onListen replaces Deno's own "Listening on" line: a library does not print.
     { port: options.port ?? 0, hostname, onListen: () => {} },
-    createHandler(app, options.fetch, open),
+    createHandler(app, options.fetch, open, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT),
   );
   return Promise.resolve({
     port: server.addr.port,
     hostname,
     server,
     async close() {
-      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? 5000);
+      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
       await server.shutdown();
     },
   });

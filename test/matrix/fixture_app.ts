@@ -82,6 +82,25 @@ export function fixtureApp(runtime: string, idleTimeout?: number): {
     })
     .onclose(() => void soak.closed++);
 
+  // Only pages from https://good.example may connect.
+  app.ws("/origin-only").allowedOrigins(["https://good.example"]).onopen((conn) => record(conn, "open"));
+
+  // A slow reader: the server sends 256 KiB a turn until the send buffer passes 64 KiB.
+  app
+    .ws("/slow-reader")
+    .maxBufferedAmount(64 * 1024)
+    .onopen((conn) => {
+      record(conn, "open");
+      const chunk = new Uint8Array(256 * 1024);
+      const pump = () => {
+        for (let i = 0; i < 4; i++) if (conn.send(chunk) === "dropped") return;
+        setTimeout(pump, 1);
+      };
+      pump();
+    })
+    .onerror((conn, error) => record(conn, `error:${error.code}:${error.name}`))
+    .onclose((conn, _reason, code) => record(conn, `close:${code}`));
+
   app.ws("/reject").onaccept(() => false).onopen((conn) => record(conn, "open"));
 
   app

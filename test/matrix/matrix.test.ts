@@ -281,6 +281,22 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     });
   });
 
+  it("allowedOrigins: another origin gets 403 before onaccept; the allowed one and non-browsers connect", async () => {
+    const evil = await RawClient.handshake(server.port, url("/origin-only", newTag("evil")), { Origin: "https://evil.example" });
+    const good = await RawClient.handshake(server.port, url("/origin-only", newTag("good")), { Origin: "https://good.example" });
+    const none = await RawClient.handshake(server.port, url("/origin-only", newTag("none")));
+    expect([evil.status, good.status, none.status]).toEqual([403, 101, 101]);
+    for (const c of [evil, good, none]) c.destroy();
+  });
+
+  it("a client that never reads is closed with 1008 once its send buffer passes maxBufferedAmount", async () => {
+    const tag = newTag("slow-reader");
+    const c = await RawClient.handshake(server.port, url("/slow-reader", tag));
+    c.socket.pause();
+    expect(await serverEvents(server.port, tag, true, 15_000)).toEqual(["open", "error:1008:PolicyViolationError", "close:1008"]);
+    c.destroy();
+  });
+
   it("abrupt TCP drop → onerror 1006, onclose 1006", async () => {
     const tag = newTag("drop");
     const c = await RawClient.handshake(server.port, url("/echo", tag));
