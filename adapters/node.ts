@@ -28,6 +28,7 @@ import { createHash } from "node:crypto";
 import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { answerPlainRequest, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
+import { pathOf, watchWhileDeciding } from "./node/early_data.ts";
 import { NodeWebSocket } from "./node/socket.ts";
 import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
 
@@ -159,52 +160,6 @@ class NodeHost {
       );
     });
   }
-}
-
-/** The path of a request target (`/a/b?x` → `/a/b`), without building a URL. */
-function pathOf(target: string | undefined): string {
-  const t = target ?? "/";
-  const q = t.indexOf("?");
-  return q < 0 ? t : t.slice(0, q);
-}
-
-/** Most bytes a client may send between its handshake and our answer. */
-const EARLY_DATA_LIMIT = 64 * 1024;
-
-/**
- * Reads `socket` while the upgrade is decided: collects early bytes (dropping the client past
- * EARLY_DATA_LIMIT), notes its departure, and keeps its errors from crashing the process.
- * `release()` stops watching and returns the bytes collected, `head` first.
- */
-function watchWhileDeciding(socket: Duplex, head: Uint8Array) {
-  const chunks: Uint8Array[] = head.byteLength > 0 ? [head] : [];
-  let size = head.byteLength;
-  const state = {
-    gone: false,
-    release(): Uint8Array {
-      socket.off("data", onData);
-      socket.off("end", onGone);
-      socket.off("close", onGone);
-      socket.off("error", onGone);
-      socket.pause();
-      // An error after this point is the WebSocket's to report; until it has a listener, ignore it.
-      socket.on("error", () => {});
-      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    },
-  };
-  const onData = (chunk: Uint8Array) => {
-    size += chunk.byteLength;
-    if (size > EARLY_DATA_LIMIT) return socket.destroy();
-    chunks.push(chunk);
-  };
-  const onGone = () => {
-    state.gone = true;
-  };
-  socket.on("data", onData);
-  socket.on("end", onGone);
-  socket.on("close", onGone);
-  socket.on("error", onGone);
-  return state;
 }
 
 const hosts = new WeakMap<Rookery, NodeHost>();

@@ -1,0 +1,48 @@
+/** The upgrade socket while Rookery decides: early bytes, a departing client, the request path. */
+import type { Duplex } from "node:stream";
+
+/** The path of a request target (`/a/b?x` → `/a/b`), without building a URL. */
+export function pathOf(target: string | undefined): string {
+  const t = target ?? "/";
+  const q = t.indexOf("?");
+  return q < 0 ? t : t.slice(0, q);
+}
+
+/** Most bytes a client may send between its handshake and our answer. */
+const EARLY_DATA_LIMIT = 64 * 1024;
+
+/**
+ * Reads `socket` while the upgrade is decided: collects early bytes (dropping the client past
+ * EARLY_DATA_LIMIT), notes its departure, and keeps its errors from crashing the process.
+ * `release()` stops watching and returns the bytes collected, `head` first.
+ */
+export function watchWhileDeciding(socket: Duplex, head: Uint8Array) {
+  const chunks: Uint8Array[] = head.byteLength > 0 ? [head] : [];
+  let size = head.byteLength;
+  const state = {
+    gone: false,
+    release(): Uint8Array {
+      socket.off("data", onData);
+      socket.off("end", onGone);
+      socket.off("close", onGone);
+      socket.off("error", onGone);
+      socket.pause();
+      // An error after this point is the WebSocket's to report; until it has a listener, ignore it.
+      socket.on("error", () => {});
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    },
+  };
+  const onData = (chunk: Uint8Array) => {
+    size += chunk.byteLength;
+    if (size > EARLY_DATA_LIMIT) return socket.destroy();
+    chunks.push(chunk);
+  };
+  const onGone = () => {
+    state.gone = true;
+  };
+  socket.on("data", onData);
+  socket.on("end", onGone);
+  socket.on("close", onGone);
+  socket.on("error", onGone);
+  return state;
+}
