@@ -28,7 +28,7 @@ import { createHash } from "node:crypto";
 import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { answerPlainRequest, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
-import { pathOf, watchWhileDeciding } from "./node/early_data.ts";
+import { watchWhileDeciding } from "./node/early_data.ts";
 import { NodeWebSocket } from "./node/socket.ts";
 import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
 
@@ -103,7 +103,8 @@ class NodeHost {
       return true;
     }
     // Not ours: decided before reading anything, so the caller gets the socket untouched.
-    if (!this.app.routes.find(pathOf(req.url))) return false;
+    // The request's URL pathname (dot segments resolved), as decideUpgrade and the other adapters match it.
+    if (!this.app.routes.find(new URL(request.url).pathname)) return false;
     // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
     // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
     const early = watchWhileDeciding(socket, head);

@@ -1,12 +1,5 @@
-/** The upgrade socket while Rookery decides: early bytes, a departing client, the request path. */
+/** The upgrade socket while Rookery decides: early bytes and a departing client. */
 import type { Duplex } from "node:stream";
-
-/** The path of a request target (`/a/b?x` → `/a/b`), without building a URL. */
-export function pathOf(target: string | undefined): string {
-  const t = target ?? "/";
-  const q = t.indexOf("?");
-  return q < 0 ? t : t.slice(0, q);
-}
 
 /** Most bytes a client may send between its handshake and our answer. */
 const EARLY_DATA_LIMIT = 64 * 1024;

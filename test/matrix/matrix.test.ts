@@ -351,6 +351,12 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     });
   });
 
+  it("routes match the normalized path, as a URL resolves it (dot segments included)", async () => {
+    const c = await RawClient.handshake(server.port, "/x/../echo");
+    expect(c.status).toBe(101);
+    c.destroy();
+  });
+
   it("HTTP: an unknown path goes to the fallback (404 here), a fallback route answers", async () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/nowhere`)).status).toBe(404);
     const hello = await fetch(`http://127.0.0.1:${server.port}/hello`);
