@@ -112,9 +112,10 @@ export interface BunServerHandle {
 /** The largest `maxPayloadLength` Bun accepts (it must be an integer; 2^53 throws). */
 const BUN_MAX_PAYLOAD = 2 ** 32;
 /**
- * When Bun fails a connection itself it sends the right close code to the client, but hands the
- * server's `close` handler 1006 with its reason (measured on Bun 1.4.5). The reason is the only
- * clue to what happened; a plain drop has none.
+ * When Bun ends a connection itself it hands the server's `close` handler 1006 and a reason
+ * (measured on Bun 1.4.5): for a bad frame, bad UTF-8 or a message too big the client got the
+ * right close code, and for an idle timeout the peer is dead. The reason is the only clue; a plain
+ * drop has none. Each known reason maps to the failure Rookery reports.
  */
 const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue][] = [
   ["Received too big message", CloseCode.MESSAGE_TOO_BIG],
@@ -126,18 +127,23 @@ const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue][] = [
   ["Received continuation frame", CloseCode.PROTOCOL_ERROR],
   ["Received invalid close code", CloseCode.PROTOCOL_ERROR],
   ["Received fragmented control frame", CloseCode.PROTOCOL_ERROR],
+  ["WebSocket timed out", CloseCode.ABNORMAL],
 ];
 
-/** The reason Bun gives (with 1006) when it drops a connection for `idleTimeout` (Bun 1.4.5). */
-const BUN_IDLE_TIMEOUT = "WebSocket timed out";
-
-/** The failure behind a close Bun reported as 1006, if its reason names one. */
-function bunFailure(code: number, reason: string, limit: number): WebSocketError | undefined {
+/**
+ * The failure behind a close Bun reported as 1006, if its reason names one, with the close to
+ * report: what Bun sent the client, or for an idle drop 1006 without a reason, as on Node and Deno.
+ */
+function bunFailure(code: number, reason: string, limit: number): { error: WebSocketError; code: number; reason: string } | undefined {
   if (code !== CloseCode.ABNORMAL || !reason) return undefined;
   const known = BUN_FAILURES.find(([prefix]) => reason.startsWith(prefix));
   if (!known) return undefined;
   const failure = known[1];
-  return new WebSocketError(failure, failure === CloseCode.MESSAGE_TOO_BIG ? tooBigMessage(limit) : reason);
+  if (failure === CloseCode.ABNORMAL) {
+    return { error: new WebSocketError(failure, `Idle timeout: ${reason}`), code: failure, reason: "" };
+  }
+  const error = new WebSocketError(failure, failure === CloseCode.MESSAGE_TOO_BIG ? tooBigMessage(limit) : reason);
+  return { error, code: failure, reason: error.message };
 }
 
 /** Bun's per-server limit for `app`: its largest effective route limit, within Bun's range. */
@@ -218,18 +224,11 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     close(ws, code, reason) {
       const events = ws.data.events;
       if (!events) return;
-      if (code === CloseCode.ABNORMAL && reason.startsWith(BUN_IDLE_TIMEOUT)) {
-        // An idle drop: reported as on Node and Deno, a dead peer (1006) with no reason.
-        events.fail(new WebSocketError(CloseCode.ABNORMAL, `Idle timeout: ${reason}`));
-        events.closed(CloseCode.ABNORMAL, "");
-        open.delete(events);
-        return;
-      }
       const failure = bunFailure(code, reason, ws.data.acceptance.maxPayload);
       if (failure) {
-        // Reported as the close Bun sent: the core's close is a no-op on a closed socket.
-        events.fail(failure);
-        events.closed(failure.code, failure.message);
+        // The core's own close is a no-op here: Bun has closed the socket already.
+        events.fail(failure.error);
+        events.closed(failure.code, failure.reason);
       } else events.closed(code, reason);
       open.delete(events);
     },
