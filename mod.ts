@@ -7,6 +7,7 @@
  * @module
  */
 export { type Logger, Rookery, type RookeryOptions } from "./src/app.ts";
+export type { Broker, BrokerHost } from "./src/broker.ts";
 export { WebSocketRoute } from "./src/route.ts";
 export { Connection, ReadyState, type ReadyStateValue, type SendStatus } from "./src/connection.ts";
 export { CloseCode, type CloseCodeValue } from "./src/close_codes.ts";

@@ -1,3 +1,4 @@
+import { type Broker, checkBroker } from "./broker.ts";
 import type { SocketOptions } from "./handlers.ts";
 import { checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
 import { compilePattern, type PathParams, Router } from "./path.ts";
@@ -12,6 +13,12 @@ export type Logger = (message: string, error?: unknown) => void;
 export interface RookeryOptions extends SocketOptions {
   /** Receives errors no handler can see. Default: `console.error`. */
   logger?: Logger;
+  /**
+   * Carries `publish` to the other instances of this app and theirs to this one, so a topic
+   * spans processes, machines and runtimes (`redisBroker` from `rookery/redis`). Default: none,
+   * topics are local to this process.
+   */
+  broker?: Broker;
 }
 
 /**
@@ -32,10 +39,10 @@ export class Rookery {
   /** @internal Route table; adapters go through `decideUpgrade`. */
   readonly routes: Router<RouteRecord> = new Router();
   /** @internal Topic subscriptions of every connection of this app. */
-  readonly topics: TopicRegistry = new TopicRegistry();
+  readonly topics: TopicRegistry;
 
   constructor(options: RookeryOptions = {}) {
-    const { logger, ...socket } = options;
+    const { logger, broker, ...socket } = options;
     if (socket.maxPayload !== undefined) checkPayloadLimit(socket.maxPayload, "maxPayload");
     if (socket.maxBufferedAmount !== undefined) checkPayloadLimit(socket.maxBufferedAmount, "maxBufferedAmount");
     if (socket.slowReader !== undefined) checkSlowReader(socket.slowReader);
@@ -43,6 +50,7 @@ export class Rookery {
     if (socket.allowedOrigins !== undefined) socket.allowedOrigins = checkOrigins(socket.allowedOrigins, "allowedOrigins");
     this.options = socket;
     this.log = logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? ""));
+    this.topics = new TopicRegistry(broker === undefined ? undefined : checkBroker(broker), this.log);
   }
 
   /**
@@ -56,12 +64,12 @@ export class Rookery {
     return new WebSocketRoute(record);
   }
 
-  /** Sends `message` to every subscriber of `topic`. */
+  /** Sends `message` to every subscriber of `topic`, on every instance when a broker is set. */
   publish(topic: string, message: MessageData): void {
     this.topics.publish(checkTopic(topic), toMessage(message));
   }
 
-  /** How many connections are subscribed to `topic`. */
+  /** How many connections of this instance are subscribed to `topic`. */
   subscribers(topic: string): number {
     return this.topics.count(topic);
   }

@@ -5,7 +5,12 @@
  * Subscribers whose runtime has native pub/sub (Bun) are subscribed natively and reached by
  * the runtime's own publish; the registry still counts them, so `subscribers(topic)` and
  * `conn.topics` are the same everywhere.
+ *
+ * With a broker, the registry tells it when a topic gains its first local subscriber or loses
+ * its last, hands it every local publish, and delivers what it brings from other instances.
  */
+import type { Logger } from "./app.ts";
+import type { Broker } from "./broker.ts";
 import type { SendStatus } from "./connection.ts";
 
 /** A runtime's pub/sub for one socket (Bun's `ws.subscribe`/`ws.publish`). */
@@ -32,9 +37,18 @@ export class TopicRegistry {
   readonly #native = new Map<string, number>();
   /** Server-level native publishers with at least one subscribed socket, with their socket counts. */
   readonly #servers = new Map<NativeTopics["publishAll"], number>();
+  readonly #broker: Broker | undefined;
+  readonly #log: Logger;
+
+  constructor(broker?: Broker, log: Logger = () => {}) {
+    this.#broker = broker;
+    this.#log = log;
+    broker?.start({ deliver: (topic, message) => void this.#fanOut(topic, message), log });
+  }
 
   subscribe(member: TopicMember, topic: string): void {
     if (member.topics.has(topic)) return;
+    if (this.#broker && this.count(topic) === 0) this.#tell("subscribe", topic);
     member.topics.add(topic);
     if (member.native) {
       member.native.subscribe(topic);
@@ -53,11 +67,12 @@ export class TopicRegistry {
       if (socketOpen) member.native.unsubscribe(topic);
       decrement(this.#native, topic);
       if (member.topics.size === 0) decrement(this.#servers, member.native.publishAll);
-      return;
+    } else {
+      const set = this.#local.get(topic);
+      set?.delete(member);
+      if (set?.size === 0) this.#local.delete(topic);
     }
-    const set = this.#local.get(topic);
-    set?.delete(member);
-    if (set?.size === 0) this.#local.delete(topic);
+    if (this.#broker && this.count(topic) === 0) this.#tell("unsubscribe", topic);
   }
 
   /** Ends every subscription of a connection that has closed. */
@@ -76,10 +91,28 @@ export class TopicRegistry {
   }
 
   /**
-   * Sends `message` to every subscriber of `topic` except `sender`. Returns how many
-   * subscribers the core delivered to itself (natively reached ones are not counted).
+   * Sends `message` to every subscriber of `topic` except `sender`, here and (through the
+   * broker) on every other instance. Returns how many local subscribers the core delivered to
+   * itself (natively reached ones are not counted).
    */
   publish(topic: string, message: string | Uint8Array, sender?: TopicMember): number {
+    const delivered = this.#fanOut(topic, message, sender);
+    if (this.#broker) this.#tell("publish", topic, message);
+    return delivered;
+  }
+
+  /** A broker method call; a broker that throws is logged, never allowed to break a handler. */
+  #tell(method: "subscribe" | "unsubscribe" | "publish", topic: string, message?: string | Uint8Array): void {
+    try {
+      if (method === "publish") this.#broker!.publish(topic, message!);
+      else this.#broker![method](topic);
+    } catch (error) {
+      this.#log(`broker.${method}("${topic}") threw`, error);
+    }
+  }
+
+  /** Local delivery only. */
+  #fanOut(topic: string, message: string | Uint8Array, sender?: TopicMember): number {
     let delivered = 0;
     const local = this.#local.get(topic);
     if (local) {

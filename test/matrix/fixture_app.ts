@@ -3,9 +3,15 @@
  * Server-side events are recorded per connection under the `t` query parameter of its URL and
  * read back over plain HTTP (`GET /events?t=TAG`), the side channel the runner uses.
  */
-import { type Connection, Rookery } from "../../mod.ts";
+import { type Broker, type Connection, Rookery } from "../../mod.ts";
 
-export function fixtureApp(runtime: string, idleTimeout?: number): {
+export interface FixtureOptions {
+  idleTimeout?: number;
+  /** Shares the topic routes with other instances (the scale-out suite). */
+  broker?: Broker;
+}
+
+export function fixtureApp(runtime: string, { idleTimeout, broker }: FixtureOptions = {}): {
   app: Rookery;
   fetch: (req: Request) => Response;
   transcripts: () => Record<string, string[]>;
@@ -18,7 +24,12 @@ export function fixtureApp(runtime: string, idleTimeout?: number): {
     events.set(tag, list);
   };
 
-  const app = new Rookery({ maxPayload: 1000, logger: () => {}, ...(idleTimeout === undefined ? {} : { idleTimeout }) });
+  const app = new Rookery({
+    maxPayload: 1000,
+    logger: () => {},
+    ...(idleTimeout === undefined ? {} : { idleTimeout }),
+    ...(broker === undefined ? {} : { broker }),
+  });
   const echo = (conn: Connection<unknown, unknown>, message: string | Uint8Array) => {
     if (message === "close-me") return conn.close(4000, "done");
     if (message === "throw") throw new Error("handler bug");

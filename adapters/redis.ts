@@ -1,0 +1,216 @@
+/**
+ * A Redis pub/sub broker: topics shared by every instance of an app, across processes,
+ * machines and runtimes (Node, Deno and Bun all run the official `redis` client).
+ *
+ * @example
+ * ```ts
+ * import { Rookery } from "rookery";
+ * import { redisBroker } from "rookery/redis";
+ *
+ * const broker = redisBroker({ url: "redis://127.0.0.1:6379" });
+ * const app = new Rookery({ broker });
+ * await broker.ready();
+ * ```
+ *
+ * `redis` is an optional peer dependency of the package: install it next to Rookery to use
+ * this entry point. Nothing else in Rookery loads it.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { createClient } from "redis";
+import type { Broker, BrokerHost } from "../src/broker.ts";
+import { decodeEnvelope, encodeEnvelope, newInstanceId, sameInstance } from "./redis/envelope.ts";
+
+export type { Broker };
+
+/** Options for {@link redisBroker}. */
+export interface RedisBrokerOptions {
+  /** The Redis server. Default: `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Prepended to every topic to name its Redis channel. Default: `"rookery:"`. */
+  prefix?: string;
+  /**
+   * Receives the broker's failures: Redis unreachable (once per outage), the first publish an
+   * outage kept from other instances, a malformed channel message. Default: the app's logger.
+   */
+  onerror?: (error: Error) => void;
+  /** Receives every change of {@link RedisBroker.status}. */
+  onstatus?: (status: RedisBrokerStatus) => void;
+  /** Longest wait between reconnection attempts, in ms. Default: 1000. */
+  maxReconnectDelay?: number;
+}
+
+/**
+ * - `"connecting"`: not connected yet;
+ * - `"ready"`: publishes reach other instances;
+ * - `"down"`: Redis was lost; reconnecting, publishes stay local until it is back;
+ * - `"closed"`: `close()` was called.
+ */
+export type RedisBrokerStatus = "connecting" | "ready" | "down" | "closed";
+
+/** Counters since the broker was created. */
+export interface RedisBrokerStats {
+  /** Publishes handed to Redis. */
+  published: number;
+  /** Messages from other instances delivered here. */
+  received: number;
+  /** Publishes not carried to other instances because Redis was not reachable. */
+  notCarried: number;
+  /** Channel messages that were not in Rookery's format, dropped. */
+  malformed: number;
+}
+
+/** The broker `redisBroker` returns: a {@link Broker} plus its connection state. */
+export interface RedisBroker extends Broker {
+  /** This instance's id (hex), carried in every message it publishes. */
+  readonly instanceId: string;
+  readonly status: RedisBrokerStatus;
+  readonly stats: Readonly<RedisBrokerStats>;
+  /** Resolves once both Redis connections are up (the first time; it waits through retries). */
+  ready(): Promise<void>;
+  /** Closes both Redis connections. The app's topics are local from then on. */
+  close(): Promise<void>;
+}
+
+/**
+ * A {@link Broker} on Redis pub/sub. It opens two connections (one publishes, one listens),
+ * listens to a topic's channel only while this instance has a subscriber of it, drops its own
+ * echoes by instance id, and reconnects and resubscribes after Redis restarts. While Redis is
+ * unreachable, publishes reach local subscribers only and are counted in `stats.notCarried`.
+ */
+export function redisBroker(options: RedisBrokerOptions = {}): RedisBroker {
+  return new RedisPubSub(options);
+}
+
+type Client = ReturnType<typeof createClient>;
+type Listener = (message: Buffer) => void;
+
+class RedisPubSub implements RedisBroker {
+  readonly instanceId: string;
+  readonly stats: RedisBrokerStats = { published: 0, received: 0, notCarried: 0, malformed: 0 };
+  #status: RedisBrokerStatus = "connecting";
+  readonly #id = newInstanceId();
+  readonly #prefix: string;
+  readonly #options: RedisBrokerOptions;
+  readonly #pub: Client;
+  readonly #sub: Client;
+  readonly #listeners = new Map<string, Listener>();
+  readonly #ready: Promise<void>;
+  #host: BrokerHost | undefined;
+  /** Whether this outage's first lost publish was reported yet. */
+  #lossReported = false;
+
+  constructor(options: RedisBrokerOptions) {
+    this.#options = options;
+    this.#prefix = options.prefix ?? "rookery:";
+    this.instanceId = [...this.#id].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const maxDelay = options.maxReconnectDelay ?? 1000;
+    if (!(maxDelay > 0)) throw new RangeError(`maxReconnectDelay must be a positive number of ms, got ${maxDelay}`);
+    this.#pub = createClient({
+      url: options.url ?? "redis://127.0.0.1:6379",
+      // A queue would hold every publish of an outage in memory and send it all, late, after.
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 50) },
+    });
+    // The listener keeps its queue: a subscribe asked for while Redis is down goes out on reconnect.
+    this.#sub = this.#pub.duplicate({ disableOfflineQueue: false });
+    for (const client of [this.#pub, this.#sub]) {
+      client.on("error", (error: Error) => this.#lost(error));
+      client.on("ready", () => this.#up());
+    }
+    this.#ready = new Promise((resolve) => {
+      const check = () => this.#status === "ready" && resolve();
+      this.#pub.on("ready", check);
+      this.#sub.on("ready", check);
+    });
+    for (const client of [this.#pub, this.#sub]) client.connect().catch((error: Error) => this.#lost(error));
+  }
+
+  get status(): RedisBrokerStatus {
+    return this.#status;
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  start(host: BrokerHost): void {
+    if (this.#host) throw new Error("this Redis broker already serves an app; create one broker per app");
+    this.#host = host;
+  }
+
+  subscribe(topic: string): void {
+    if (this.#status === "closed" || this.#listeners.has(topic)) return;
+    const listener: Listener = (bytes) => this.#receive(topic, bytes);
+    this.#listeners.set(topic, listener);
+    this.#sub.subscribe(this.#prefix + topic, listener, true).catch((error: Error) => this.#report(error));
+  }
+
+  unsubscribe(topic: string): void {
+    const listener = this.#listeners.get(topic);
+    if (!listener || this.#status === "closed") return;
+    this.#listeners.delete(topic);
+    this.#sub.unsubscribe(this.#prefix + topic, listener, true).catch((error: Error) => this.#report(error));
+  }
+
+  publish(topic: string, message: string | Uint8Array): void {
+    if (this.#status === "closed" || !this.#pub.isReady) return this.#notCarried(topic);
+    const bytes = encodeEnvelope(this.#id, message);
+    this.stats.published++;
+    this.#pub
+      .publish(this.#prefix + topic, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      .catch(() => this.#notCarried(topic, true));
+  }
+
+  async close(): Promise<void> {
+    if (this.#status === "closed") return;
+    this.#setStatus("closed");
+    this.#listeners.clear();
+    await Promise.all([this.#pub, this.#sub].map((client) => client.close().catch(() => client.destroy())));
+  }
+
+  #receive(topic: string, bytes: Buffer): void {
+    const envelope = decodeEnvelope(bytes);
+    if (envelope.kind === "malformed") {
+      this.stats.malformed++;
+      return this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${envelope.why}`));
+    }
+    if (sameInstance(envelope.from, this.#id)) return;
+    this.stats.received++;
+    this.#host?.deliver(topic, envelope.message);
+  }
+
+  #up(): void {
+    if (this.#status === "closed" || !this.#pub.isReady || !this.#sub.isReady) return;
+    this.#lossReported = false;
+    this.#setStatus("ready");
+  }
+
+  #lost(error: Error): void {
+    if (this.#status === "closed" || this.#status === "down") return;
+    const first = this.#status === "connecting";
+    this.#setStatus("down");
+    this.#report(new Error(`Redis ${first ? "is not reachable" : "connection lost"} (${error.message}); publishes stay on this instance until it is back`, { cause: error }));
+  }
+
+  #notCarried(topic: string, failedInFlight = false): void {
+    this.stats.notCarried++;
+    if (failedInFlight) this.stats.published--;
+    if (this.#lossReported) return;
+    this.#lossReported = true;
+    this.#report(new Error(`a publish to "${topic}" did not reach other instances: Redis is ${this.#status === "closed" ? "closed" : "not reachable"} (counted in stats.notCarried)`));
+  }
+
+  #setStatus(status: RedisBrokerStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.#options.onstatus?.(status);
+  }
+
+  #report(error: Error): void {
+    if (this.#options.onerror) this.#options.onerror(error);
+    else if (this.#host) this.#host.log(`[redis broker] ${error.message}`, error.cause);
+    else console.error(`[rookery] [redis broker] ${error.message}`);
+  }
+}

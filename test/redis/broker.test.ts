@@ -1,0 +1,144 @@
+/**
+ * The Redis broker on Node against a private redis-server: two app instances in this process,
+ * each served by the Node adapter, clients on undici's WebSocket.
+ */
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rookery } from "../../mod.ts";
+import { redisBroker } from "../../adapters/redis.ts";
+import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
+import { client, instance, listenerCount, until } from "../support/redis_app.ts";
+
+let redis: PrivateRedis;
+let probe: ReturnType<typeof createClient>;
+let prefixCounter = 0;
+
+const listeners = (channel: string) => listenerCount(probe, channel);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  probe = createClient({ url: redis.url });
+  probe.on("error", () => {});
+  await probe.connect();
+});
+
+afterAll(async () => {
+  probe.destroy();
+  await redis.stop();
+});
+
+describe("redisBroker on Node", () => {
+  it("carries conn.publish and app.publish across instances: exactly once, never to the sender, binary byte-exact", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const one = await instance(redis.url, prefix);
+    const two = await instance(redis.url, prefix);
+    try {
+      const [a, b] = [await client(one.server.port), await client(one.server.port)];
+      const [c, d] = [await client(two.server.port), await client(two.server.port)];
+      await until(async () => (await listeners(`${prefix}lobby`)) === 2);
+      a.ws.send("from a");
+      await until(() => [b, c, d].every((x) => x.got.length === 1));
+      const bytes = new Uint8Array([0, 255, 128, 10, 13]);
+      c.ws.send(bytes);
+      await until(() => [a, b, d].every((x) => x.got.length >= 1) && d.got.length === 2);
+      d.ws.send("all:everyone");
+      await until(() => [a, b, c, d].every((x) => x.got.includes("everyone")));
+      await new Promise((r) => setTimeout(r, 100)); // room for a duplicate to show up
+      expect(a.got).toEqual([[...bytes], "everyone"]);
+      expect(b.got).toEqual(["from a", [...bytes], "everyone"]);
+      expect(c.got).toEqual(["from a", "everyone"]);
+      expect(d.got).toEqual(["from a", [...bytes], "everyone"]);
+      expect(one.broker.stats).toMatchObject({ received: 2, notCarried: 0, malformed: 0 });
+      expect(one.errors).toEqual([]);
+    } finally {
+      await Promise.all([one, two].map(async (i) => (await i.server.close(), await i.broker.close())));
+    }
+  });
+
+  it("listens to a topic's channel only while this instance has a subscriber of it", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const one = await instance(redis.url, prefix);
+    try {
+      expect(await listeners(`${prefix}lobby`)).toBe(0);
+      const a = await client(one.server.port);
+      const b = await client(one.server.port);
+      await until(async () => (await listeners(`${prefix}lobby`)) === 1);
+      expect(await listeners(`${prefix}lobby`)).toBe(1);
+      a.ws.close();
+      await until(() => a.closed);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await listeners(`${prefix}lobby`)).toBe(1);
+      b.ws.close();
+      await until(async () => (await listeners(`${prefix}lobby`)) === 0);
+      expect(await listeners(`${prefix}lobby`)).toBe(0);
+    } finally {
+      await one.server.close();
+      await one.broker.close();
+    }
+  });
+
+  it("drops its own echo: one instance alone delivers each message once", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const one = await instance(redis.url, prefix);
+    try {
+      const [a, b] = [await client(one.server.port), await client(one.server.port)];
+      await until(async () => (await listeners(`${prefix}lobby`)) === 1);
+      for (let i = 0; i < 20; i++) a.ws.send(`m${i}`);
+      await until(() => b.got.length >= 20);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(b.got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+      expect(one.broker.stats).toMatchObject({ published: 20, received: 0 });
+    } finally {
+      await one.server.close();
+      await one.broker.close();
+    }
+  });
+
+  it("drops and reports a channel message that is not in Rookery's format", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const one = await instance(redis.url, prefix);
+    try {
+      const a = await client(one.server.port);
+      await until(async () => (await listeners(`${prefix}lobby`)) === 1);
+      await probe.publish(`${prefix}lobby`, "plain text from some other service");
+      // A well-formed message from a non-Rookery publisher (any id but the instance's own).
+      await probe.publish(`${prefix}lobby`, Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("hi")]));
+      await until(() => a.got.length === 1);
+      expect(a.got).toEqual(["hi"]);
+      expect(one.broker.stats.malformed).toBe(1);
+      expect(one.errors).toEqual([expect.stringContaining("unknown format version")]);
+      expect(a.closed).toBe(false);
+    } finally {
+      await one.server.close();
+      await one.broker.close();
+    }
+  });
+
+  it("after close(), publishes stay local and are counted, never thrown", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const one = await instance(redis.url, prefix);
+    try {
+      const [a, b] = [await client(one.server.port), await client(one.server.port)];
+      await one.broker.close();
+      expect(one.broker.status).toBe("closed");
+      a.ws.send("still here");
+      await until(() => b.got.length === 1);
+      expect(b.got).toEqual(["still here"]);
+      expect(one.broker.stats.notCarried).toBe(1);
+      expect(one.errors).toEqual([expect.stringContaining("Redis is closed")]);
+    } finally {
+      await one.server.close();
+    }
+  });
+
+  it("rejects a bad maxReconnectDelay, and a second app for one broker", async () => {
+    expect(() => redisBroker({ url: redis.url, maxReconnectDelay: 0 })).toThrow(RangeError);
+    const broker = redisBroker({ url: redis.url });
+    try {
+      new Rookery({ broker });
+      expect(() => new Rookery({ broker })).toThrow(/one broker per app/);
+    } finally {
+      await broker.close();
+    }
+  });
+});

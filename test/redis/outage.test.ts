@@ -1,0 +1,84 @@
+/**
+ * Redis going away and coming back, with WebSocket clients connected throughout: the broker
+ * reports the outage, keeps publishes local, never closes a client, and resumes by itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rookery } from "../../mod.ts";
+import { redisBroker } from "../../adapters/redis.ts";
+import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
+import { client, instance, stopInstance, until } from "../support/redis_app.ts";
+
+/** The bound this suite promises for delivery to resume once Redis is back (README "Scaling out"). */
+const RESUME_MS = 5000;
+
+let redis: PrivateRedis;
+beforeAll(async () => void (redis = await startRedis()));
+afterAll(async () => await redis.stop());
+
+describe("redisBroker through a Redis outage", () => {
+  it("keeps clients connected, stays local while down, resumes after a restart", async () => {
+    const one = await instance(redis.url, "out:");
+    const two = await instance(redis.url, "out:");
+    try {
+      const [a, b] = [await client(one.server.port), await client(one.server.port)];
+      const c = await client(two.server.port);
+      a.ws.send("before");
+      await until(() => c.got.length === 1);
+
+      await redis.stop("SIGKILL");
+      await until(() => one.broker.status === "down" && two.broker.status === "down");
+      expect([one.broker.status, two.broker.status]).toEqual(["down", "down"]);
+      for (const m of ["x", "y", "z"]) a.ws.send(m);
+      // A subscription made during the outage is sent when Redis is back.
+      c.ws.send("join:side");
+      await until(() => b.got.length === 4);
+      expect(b.got).toEqual(["before", "x", "y", "z"]);
+      expect(one.broker.stats.notCarried).toBe(3);
+      expect(one.errors).toEqual([
+        expect.stringContaining("connection lost"),
+        expect.stringContaining('a publish to "lobby" did not reach other instances'),
+      ]);
+
+      await redis.restart();
+      const restarted = Date.now();
+      let probes = 0;
+      while (!c.got.some((m) => typeof m === "string" && m.startsWith("probe")) && Date.now() - restarted < RESUME_MS * 2) {
+        a.ws.send(`probe${probes++}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const resumedAfter = Date.now() - restarted;
+      console.log(`delivery resumed ${resumedAfter} ms after redis-server restarted`);
+      expect(resumedAfter).toBeLessThan(RESUME_MS);
+      expect(c.got).toEqual(["before", ...c.got.slice(1).filter((m) => typeof m === "string" && m.startsWith("probe"))]);
+
+      await until(() => one.broker.status === "ready" && two.broker.status === "ready");
+      a.ws.send("to:side:after the outage");
+      await until(() => c.got.includes("after the outage"));
+      expect(c.got).toContain("after the outage");
+      expect([a.closed, b.closed, c.closed]).toEqual([false, false, false]);
+    } finally {
+      await stopInstance(one);
+      await stopInstance(two);
+    }
+  });
+
+  it("an app may start before Redis: ready() waits for it, publishes stay local until then", async () => {
+    await redis.stop();
+    const errors: string[] = [];
+    const statuses: string[] = [];
+    const broker = redisBroker({ url: redis.url, onerror: (e) => errors.push(e.message), onstatus: (s) => statuses.push(s) });
+    try {
+      const app = new Rookery({ broker });
+      app.publish("lobby", "early");
+      await until(() => broker.status === "down");
+      expect(broker.status).toBe("down");
+      expect(broker.stats.notCarried).toBe(1);
+      await redis.restart();
+      await Promise.race([broker.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error("not ready")), RESUME_MS))]);
+      expect(statuses).toEqual(["down", "ready"]);
+      expect(errors).toEqual([expect.stringContaining("did not reach"), expect.stringContaining("not reachable")]);
+    } finally {
+      await broker.close();
+    }
+  });
+});

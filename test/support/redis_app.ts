@@ -1,0 +1,74 @@
+/**
+ * App instances sharing topics through a Redis broker, served by the Node adapter in the test
+ * process, and undici WebSocket clients for them.
+ */
+import type { createClient } from "redis";
+import { WebSocket } from "undici";
+import { Rookery } from "../../mod.ts";
+import { serve, type ServerHandle } from "../../adapters/node.ts";
+import { type RedisBroker, redisBroker } from "../../adapters/redis.ts";
+
+export interface Client {
+  ws: WebSocket;
+  got: (string | number[])[];
+  closed: boolean;
+}
+
+export async function client(port: number): Promise<Client> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/room`);
+  ws.binaryType = "arraybuffer";
+  const c: Client = { ws, got: [], closed: false };
+  ws.onmessage = (e) => c.got.push(typeof e.data === "string" ? e.data : [...new Uint8Array(e.data as ArrayBuffer)]);
+  ws.onclose = () => (c.closed = true);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  return c;
+}
+
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+export interface Instance {
+  app: Rookery;
+  broker: RedisBroker;
+  server: ServerHandle;
+  errors: string[];
+}
+
+/**
+ * An app whose /room connections join "lobby". Messages: "all:X" publishes X app-wide,
+ * "join:T" subscribes to T, "to:T:X" publishes X to T; anything else goes to the others in "lobby".
+ */
+export async function instance(url: string, prefix: string): Promise<Instance> {
+  const errors: string[] = [];
+  const broker = redisBroker({ url, prefix, onerror: (e) => errors.push(e.message) });
+  const app = new Rookery({ broker });
+  app
+    .ws("/room")
+    .onopen((conn) => conn.subscribe("lobby"))
+    .onmessage((conn, message) => {
+      const [verb, topic, ...rest] = typeof message === "string" ? message.split(":") : [];
+      if (verb === "all") app.publish("lobby", message.slice(4) as string);
+      else if (verb === "join") conn.subscribe(topic!);
+      else if (verb === "to") conn.publish(topic!, rest.join(":"));
+      else conn.publish("lobby", message);
+    });
+  await broker.ready();
+  return { app, broker, server: await serve(app, { hostname: "127.0.0.1", port: 0 }), errors };
+}
+
+/** How many Redis connections listen to `channel`. */
+export async function listenerCount(probe: ReturnType<typeof createClient>, channel: string): Promise<number> {
+  const counts = (await probe.pubSubNumSub(channel)) as Record<string, number>;
+  return Number(counts[channel] ?? 0);
+}
+
+/** Stops an instance's server, then its broker. */
+export async function stopInstance(i: Instance): Promise<void> {
+  await i.server.close();
+  await i.broker.close();
+}
