@@ -1,7 +1,8 @@
 /**
  * Builds the npm package into npm/ from the same .ts sources Deno imports directly, with tsc
  * (what @deno/dnt would do, which cannot be installed here): ESM .js with rewritten import
- * extensions, .d.ts types, a package.json with exports for ".", "./node", "./deno", "./bun".
+ * extensions, .d.ts types, a package.json with exports for ".", "./node", "./deno", "./bun",
+ * "./redis" (whose `redis` client is an optional peer dependency).
  *
  *   node scripts/build_npm.ts
  *
@@ -43,7 +44,7 @@ rmSync(out, { recursive: true, force: true });
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 try {
-  compile("node", ["mod.ts", "adapters/node.ts"], ["ES2024", "DOM", "DOM.Iterable"], ["node"]);
+  compile("node", ["mod.ts", "adapters/node.ts", "adapters/redis.ts"], ["ES2024", "DOM", "DOM.Iterable"], ["node"]);
   compile("bun", ["adapters/bun.ts"], ["ESNext"], ["bun"]);
   writeFileSync(join(tmp, "deno.d.ts"), execFileSync(bin("deno"), ["types"], { encoding: "utf8" }));
   compile("deno", ["adapters/deno.ts", join(tmp, "deno.d.ts")], ["ES2024", "DOM", "DOM.Iterable"], []);
@@ -68,8 +69,12 @@ const manifest = {
     "./node": entry("adapters/node"),
     "./deno": entry("adapters/deno"),
     "./bun": entry("adapters/bun"),
+    "./redis": entry("adapters/redis"),
     "./package.json": "./package.json",
   },
+  // Only `rookery/redis` loads it; the core and the runtime adapters have no dependency.
+  peerDependencies: { redis: "^5.0.0 || ^6.0.0" },
+  peerDependenciesMeta: { redis: { optional: true } },
   types: "./mod.d.ts",
   files: ["**/*.js", "**/*.d.ts", "README.md", "LICENSE"],
 };

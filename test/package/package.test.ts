@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedis } from "../../scripts/redis_server.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = (name: string) => join(root, "node_modules/.bin", name);
@@ -34,12 +35,15 @@ const _typed: Connection<{ n: number }> | undefined = undefined;
 void _typed;
 `;
 
+// The consumer installs the same redis client version the workspace tests with (from npm's cache).
+const redisVersion = (JSON.parse(execFileSync("npm", ["pkg", "get", "devDependencies.redis"], { cwd: root, encoding: "utf8" })) as string);
+
 beforeAll(() => {
   run(process.execPath, [join(root, "scripts/build_npm.ts")], root);
   dir = mkdtempSync(join(tmpdir(), "rookery-consumer-"));
   run("npm", ["pack", "--pack-destination", dir, "--silent"], join(root, "npm"));
   const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { rookery: `file:./${tarball}` } }));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { rookery: `file:./${tarball}`, redis: redisVersion } }));
   run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent"], dir);
 }, 180_000);
 
@@ -55,15 +59,50 @@ describe("the npm package", () => {
     expect(() => run(bin("attw"), ["--pack", ".", "--profile", "esm-only"], join(root, "npm"))).not.toThrow();
   });
 
-  it("ships no dev files and has no runtime dependency", () => {
+  it("ships no dev files; no runtime dependency, redis only as an optional peer", () => {
     const files = run("npm", ["pack", "--dry-run", "--json"], join(root, "npm"));
     const listed = (JSON.parse(files) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(listed).toContain("mod.js");
     expect(listed).toContain("adapters/node.d.ts");
     expect(listed).toContain("LICENSE");
     expect(listed.filter((f) => /test|scripts|examples|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
-    const manifest = JSON.parse(run("npm", ["pkg", "get", "dependencies", "peerDependencies"], join(root, "npm"))) as Record<string, unknown>;
-    expect(Object.values(manifest).every((v) => v === undefined || Object.keys(v as object).length === 0)).toBe(true);
+    const manifest = JSON.parse(run("npm", ["pkg", "get", "dependencies", "peerDependencies", "peerDependenciesMeta"], join(root, "npm"))) as Record<string, unknown>;
+    expect(manifest).toEqual({ peerDependencies: { redis: expect.any(String) }, peerDependenciesMeta: { redis: { optional: true } } });
+  });
+
+  it("Node imports rookery/redis: an app.publish on one instance reaches a client of another through Redis", async () => {
+    const redis = await startRedis();
+    try {
+      writeFileSync(
+        join(dir, "redis.ts"),
+        `import { Rookery } from "rookery";
+import { serve } from "rookery/node";
+import { redisBroker } from "rookery/redis";
+const brokers = [redisBroker({ url: process.argv[2] }), redisBroker({ url: process.argv[2] })];
+const [here, there] = brokers.map((broker) => new Rookery({ broker }));
+here!.ws("/room").onopen((conn) => conn.subscribe("news"));
+await Promise.all(brokers.map((b) => b.ready()));
+const server = await serve(here!, { port: 0, hostname: "127.0.0.1" });
+const ws = new WebSocket(\`ws://127.0.0.1:\${server.port}/room\`);
+const got = new Promise((r) => (ws.onmessage = (e) => r(e.data)));
+await new Promise((r) => (ws.onopen = r));
+let arrived = false;
+void got.then(() => (arrived = true));
+for (let i = 0; i < 100 && !arrived; i++) {
+  // The first publishes can race this instance's SUBSCRIBE reaching Redis; repeat until one lands.
+  there!.publish("news", "across");
+  await new Promise((r) => setTimeout(r, 50));
+}
+console.log(\`GOT \${await got}\`);
+ws.close();
+await server.close();
+await Promise.all(brokers.map((b) => b.close()));
+`,
+      );
+      expect(run(process.execPath, ["redis.ts", redis.url], dir)).toContain("GOT across");
+    } finally {
+      await redis.stop();
+    }
   });
 
   it("Node 24 imports rookery and rookery/node and round-trips with its built-in WebSocket (undici)", () => {
