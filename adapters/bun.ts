@@ -74,6 +74,7 @@ declare const Bun: {
   serve(options: {
     port: number;
     hostname: string;
+    reusePort: boolean;
     fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
     websocket: BunWebSocketHandlers;
   }): BunServer;
@@ -97,6 +98,11 @@ export interface BunServeOptions {
   fetch?: FetchHandler;
   /** Milliseconds `close()` waits for connections to finish closing. Default: 5000. */
   closeTimeout?: number;
+  /**
+   * Lets several processes listen on this port (SO_REUSEPORT): the kernel spreads new
+   * connections over them. That spreading is Linux's behaviour; other systems differ. Default: false.
+   */
+  reusePort?: boolean;
 }
 
 /** A running server. */
@@ -257,6 +263,7 @@ export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunS
   const server = Bun.serve({
     port: options.port ?? 0,
     hostname,
+    reusePort: options.reusePort ?? false,
     ...createHandlers(app, options.fetch, open),
   });
   return Promise.resolve({

@@ -42,6 +42,12 @@ export interface DenoServeOptions {
    * reported closed (1006), and `close()` waits for every connection. Default: 5000.
    */
   closeTimeout?: number;
+  /**
+   * Lets several processes listen on this port (SO_REUSEPORT): the kernel spreads new
+   * connections over them. Linux only, and Deno must run with `--unstable-net` (without it
+   * Deno would end the process, so `serve` rejects with a `TypeError` first). Default: false.
+   */
+  reusePort?: boolean;
 }
 
 /** A running server. */
@@ -170,9 +176,14 @@ export function handler(
 export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<DenoServerHandle> {
   const open = new OpenSockets();
   const hostname = options.hostname ?? "0.0.0.0";
+  const reusePort = options.reusePort ?? false;
+  // Deno.listenDatagram exists only under --unstable-net, the flag reusePort needs.
+  if (reusePort && !("listenDatagram" in Deno)) {
+    return Promise.reject(new TypeError("reusePort needs Deno's --unstable-net flag (without it Deno exits at once)"));
+  }
   const server = Deno.serve(
     // onListen replaces Deno's own "Listening on" line: a library does not print.
-    { port: options.port ?? 0, hostname, onListen: () => {} },
+    { port: options.port ?? 0, hostname, onListen: () => {}, ...(reusePort ? { reusePort } : {}) },
     createHandler(app, options.fetch, open, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT),
   );
   return Promise.resolve({

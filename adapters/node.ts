@@ -59,6 +59,12 @@ export interface ServeOptions extends NodeAdapterOptions {
   port?: number;
   /** Address to bind. Default: `"0.0.0.0"`. */
   hostname?: string;
+  /**
+   * Lets several processes listen on this port (SO_REUSEPORT): the kernel spreads new
+   * connections over them. Needs Node 22.12 or later and Linux (or a BSD); elsewhere
+   * `serve` rejects with Node's error. Default: false.
+   */
+  reusePort?: boolean;
 }
 
 /** A running server. */
@@ -210,7 +216,7 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, hostname, () => {
+    server.listen({ port: options.port ?? 0, host: hostname, reusePort: options.reusePort ?? false }, () => {
       server.off("error", reject);
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : (options.port ?? 0);

@@ -13,7 +13,11 @@ export interface Served {
 
 export type Fallback = (request: Request) => Response | Promise<Response>;
 
-const g = globalThis as { Deno?: { args: string[] }; Bun?: unknown; process?: { argv: string[] } };
+const g = globalThis as {
+  Deno?: { args: string[]; addSignalListener(signal: string, fn: () => void): void; exit(code: number): never };
+  Bun?: unknown;
+  process?: { argv: string[]; on(signal: string, fn: () => void): void; exit(code: number): never };
+};
 
 /** Which runtime this is. */
 export const runtime: Served["runtime"] = g.Deno ? "deno" : g.Bun ? "bun" : "node";
@@ -27,9 +31,20 @@ export function flag(name: string, fallback: string): string {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 }
 
+/** Runs `fn` when the process gets `signal` (SIGINT, SIGTERM, SIGHUP), on every runtime. */
+export function onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", fn: () => void): void {
+  if (g.Deno) g.Deno.addSignalListener(signal, fn);
+  else g.process!.on(signal, fn);
+}
+
+/** Ends the process with `code`, on every runtime. */
+export function exit(code: number): never {
+  return g.Deno ? g.Deno.exit(code) : g.process!.exit(code);
+}
+
 export async function serveAny(
   app: Rookery,
-  options: { port: number; hostname: string; fetch?: Fallback },
+  options: { port: number; hostname: string; fetch?: Fallback; reusePort?: boolean },
 ): Promise<Served> {
   // The specifiers are variables so each runtime only loads (and type-checks) its own adapter.
   const adapter = `../adapters/${runtime}.ts`;

@@ -3,8 +3,12 @@
  * `onaccept`, join and leave notices, the last lines of each room replayed on join, and topics
  * for the broadcast. The page is served by the fallback HTTP handler. Runtime-agnostic: the
  * server file picks the adapter.
+ *
+ * With a broker, messages, joins and leaves reach a room's members on every process; the
+ * history replayed on join, the member list in the welcome and the nickname check only cover
+ * this process (a real service would keep them in Redis too).
  */
-import { Rookery } from "../../mod.ts";
+import { type Broker, Rookery } from "../../mod.ts";
 import { PAGE } from "./page.ts";
 
 /** Lines of history kept per room. */
@@ -16,10 +20,17 @@ const ROOM = /^[\w-]{1,32}$/;
 export type ChatEvent =
   | { type: "message"; nick: string; text: string; at: number }
   | { type: "join" | "leave"; nick: string; at: number }
-  | { type: "welcome"; nick: string; room: string; members: string[]; history: ChatEvent[] };
+  | { type: "welcome"; nick: string; room: string; members: string[]; history: ChatEvent[]; worker: string };
 
-export function chatApp(): { app: Rookery; fetch: (req: Request) => Response } {
-  const app = new Rookery({ maxPayload: 4096 });
+export interface ChatOptions {
+  /** Shares rooms with the other processes of the chat. */
+  broker?: Broker;
+  /** Names this process in the welcome (the page shows which worker serves you). */
+  worker?: string;
+}
+
+export function chatApp({ broker, worker = "" }: ChatOptions = {}): { app: Rookery; fetch: (req: Request) => Response } {
+  const app = new Rookery({ maxPayload: 4096, ...(broker ? { broker } : {}) });
   const history = new Map<string, ChatEvent[]>();
   const members = new Map<string, Set<string>>();
 
@@ -45,7 +56,7 @@ export function chatApp(): { app: Rookery; fetch: (req: Request) => Response } {
       const present = members.get(room) ?? new Set<string>();
       present.add(nick);
       members.set(room, present);
-      const welcome: ChatEvent = { type: "welcome", nick, room, members: [...present], history: history.get(room) ?? [] };
+      const welcome: ChatEvent = { type: "welcome", nick, room, members: [...present], history: history.get(room) ?? [], worker };
       conn.send(JSON.stringify(welcome));
       conn.subscribe(room);
       record(room, { type: "join", nick, at: Date.now() });

@@ -47,8 +47,8 @@ const line = (text, notice) => {
   $("log").append(li);
   $("log").scrollTop = $("log").scrollHeight;
 };
-let me = "", room = "", members = new Set();
-const where = () => { $("where").textContent = me + " in #" + room + " (" + members.size + " here)"; };
+let me = "", room = "", worker = "", members = new Set();
+const where = () => { $("where").textContent = me + " in #" + room + " (" + members.size + " here) · " + worker; };
 const show = (e, live) => {
   if (e.type === "message") line([e.nick, e.text]);
   else if (e.type === "join") { line(e.nick + " joined", true); if (live) members.add(e.nick); }
@@ -65,7 +65,7 @@ $("join").onsubmit = (ev) => {
     const e = JSON.parse(m.data);
     if (e.type === "welcome") {
       $("join").hidden = true; $("say").hidden = false; $("text").focus();
-      me = e.nick; room = e.room; members = new Set(e.members);
+      me = e.nick; room = e.room; worker = e.worker; members = new Set(e.members);
       e.history.forEach((h) => show(h, false));
     } else show(e, true);
   };

@@ -57,3 +57,14 @@ Deno.test("Deno client: a message over the route limit closes with 1009", async 
     assertEquals(events, ["open:lobby:chat", "error:1009", "close:1009:Message over the limit of 1000 bytes"]);
   });
 });
+
+Deno.test("reusePort without --unstable-net throws a TypeError instead of letting Deno exit", async () => {
+  // This suite runs without --unstable-net (package.json's deno task), which is the case to cover.
+  let error: unknown;
+  try {
+    await serve(roomEchoApp([]), { port: 0, hostname: "127.0.0.1", reusePort: true });
+  } catch (e) {
+    error = e;
+  }
+  if (!(error instanceof TypeError) || !/--unstable-net/.test(error.message)) throw new Error(`expected a TypeError, got ${error}`);
+});

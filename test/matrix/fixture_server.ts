@@ -6,7 +6,7 @@
  * (prints `BROKER <status>` on each change, `BROKER-ERROR <message>` on each failure, and waits
  * for Redis before printing the port). SIGHUP shuts it down gracefully (`close()`), prints `SHUTDOWN <transcripts as JSON>`, and exits 0.
  */
-import { flag, runtime, serveAny } from "../../examples/serve_any.ts";
+import { exit, flag, onSignal, runtime, serveAny } from "../../examples/serve_any.ts";
 import { fixtureApp } from "./fixture_app.ts";
 
 const idle = flag("idle", "");
@@ -34,12 +34,6 @@ const shutdown = async () => {
   await server.close();
   await broker?.close();
   console.log(`SHUTDOWN ${JSON.stringify(transcripts())}`);
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  if (g.Deno) g.Deno.exit(0);
-  else g.process.exit(0);
+  exit(0);
 };
-// deno-lint-ignore no-explicit-any
-const g = globalThis as any;
-if (g.Deno) g.Deno.addSignalListener("SIGHUP", shutdown);
-else g.process.on("SIGHUP", shutdown);
+onSignal("SIGHUP", shutdown);
