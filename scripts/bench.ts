@@ -6,16 +6,20 @@
  *   npm run bench              (a few minutes: 2 rounds, 2 s per scenario)
  *   npm run bench -- --quick   (about a minute: 1 round, short scenarios, fewer connections)
  *   npm run bench -- --runtime node --scenario connect   (a subset)
+ *   npm run bench -- --scenario scaleout   (only the Redis scale-out scenario)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
  * (scripts/bench/load.ts) runs in another process, under Node, the same for every server.
- * Writes bench/results.json, bench/results.md and bench/ratios.svg.
+ * Writes bench/results.json, bench/results.md and bench/ratios.svg; then the scale-out scenario
+ * (scripts/bench/scale_out.ts: one topic through Redis across instances) writes
+ * bench/scale_out.{json,md}.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { renderMarkdown, renderSvg, type Results, SCENARIOS } from "./bench/report.ts";
+import { renderScaleOut, runScaleOut } from "./bench/scale_out.ts";
 import { type Runtime, startServer } from "./spawn_server.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -64,7 +68,8 @@ function load(port: number, pid: number, scenario: string): Record<string, numbe
 const results: Results = {};
 const better = (metric: string) => (metric === "p50_us" || metric === "p99_us" || metric === "bytes_per_connection" ? Math.min : Math.max);
 
-for (let round = 1; round <= rounds; round++) {
+const scaleOutOnly = onlyScenario === "scaleout";
+for (let round = 1; round <= (scaleOutOnly ? 0 : rounds); round++) {
   // Alternate the order, so no server always runs first (cold machine) or last (warm one).
   const order = round % 2 === 1 ? servers : [...servers].reverse();
   for (const spec of order) {
@@ -99,10 +104,18 @@ const meta = {
   mode: quick ? "quick" : "full",
   rounds,
   secondsPerScenario: seconds,
-  versions: { node: versions.node, bun: versions.bun, deno: versions.deno, ws: versions.ws, crossws: versions.crossws, hono: versions.hono },
+  versions: { node: versions.node, bun: versions.bun, deno: versions.deno, ws: versions.ws, crossws: versions.crossws, hono: versions.hono, redis: versions.redis },
 };
 mkdirSync(join(root, "bench"), { recursive: true });
-writeFileSync(join(root, "bench/results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
-writeFileSync(join(root, "bench/results.md"), renderMarkdown(meta, results));
-writeFileSync(join(root, "bench/ratios.svg"), renderSvg(meta, results));
-console.log(readFileSync(join(root, "bench/results.md"), "utf8"));
+if (!scaleOutOnly) {
+  writeFileSync(join(root, "bench/results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+  writeFileSync(join(root, "bench/results.md"), renderMarkdown(meta, results));
+  writeFileSync(join(root, "bench/ratios.svg"), renderSvg(meta, results));
+  console.log(readFileSync(join(root, "bench/results.md"), "utf8"));
+}
+if (scaleOutOnly || (!onlyScenario && !onlyRuntime)) {
+  const rows = await runScaleOut(quick);
+  writeFileSync(join(root, "bench/scale_out.json"), `${JSON.stringify({ meta: { ...meta, redis: "Debian redis-server" }, rows }, null, 2)}\n`);
+  writeFileSync(join(root, "bench/scale_out.md"), renderScaleOut(rows, quick));
+  console.log(readFileSync(join(root, "bench/scale_out.md"), "utf8"));
+}

@@ -8,7 +8,7 @@
  * Prints one JSON object with the scenario's figures.
  */
 import { readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { Client, frame } from "./raw_ws.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -20,112 +20,9 @@ const scenario = arg("scenario", "throughput");
 const seconds = Number(arg("seconds", "3"));
 const pid = Number(arg("pid", "0"));
 
-/** A masked client frame (fixed mask: the server unmasks it all the same, the client pays nothing). */
-function frame(opcode: number, payload: Uint8Array): Buffer {
-  const mask = [0x12, 0x34, 0x56, 0x78];
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const out = Buffer.alloc(head + 4 + n);
-  out[0] = 0x80 | opcode;
-  if (n < 126) out[1] = 0x80 | n;
-  else if (n < 65536) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(n, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(n), 2);
-  }
-  out.set(mask, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  return out;
-}
-
 const TEXT32 = frame(1, Buffer.from("x".repeat(32)));
 const BIN64K = frame(2, new Uint8Array(64 * 1024).fill(7));
 const CLOSE = frame(8, Uint8Array.of(0x03, 0xe8));
-
-/** One client connection: counts whole frames from the server as they complete. */
-class Client {
-  readonly socket: Socket;
-  frames = 0;
-  bytes = 0;
-  onFrame: (() => void) | undefined;
-  #pending = 0; // payload bytes still to skip in the current frame
-  #header: Buffer | undefined; // a partial frame header
-  #handshake = true;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-  }
-
-  static open(path: string): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1");
-      const client = new Client(socket);
-      socket.setNoDelay(true);
-      socket.once("error", reject);
-      socket.once("connect", () =>
-        socket.write(
-          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-        ),
-      );
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        if (client.#handshake) {
-          head = Buffer.concat([head, chunk]);
-          const end = head.indexOf("\r\n\r\n");
-          if (end < 0) return;
-          if (!head.subarray(0, 12).toString().includes("101")) return reject(new Error(head.toString()));
-          client.#handshake = false;
-          resolve(client);
-          chunk = head.subarray(end + 4);
-        }
-        client.#consume(chunk);
-      };
-      socket.on("data", onData);
-    });
-  }
-
-  #consume(chunk: Buffer): void {
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.#pending > 0) {
-        const take = Math.min(this.#pending, chunk.length - i);
-        this.#pending -= take;
-        i += take;
-        if (this.#pending === 0) this.#done();
-        continue;
-      }
-      const rest = chunk.subarray(i);
-      const buf = this.#header ? Buffer.concat([this.#header, rest]) : rest;
-      if (buf.length < 2) {
-        this.#header = Buffer.from(buf);
-        return;
-      }
-      let n = buf[1]! & 0x7f;
-      let h = 2;
-      if (n === 126) h = 4;
-      else if (n === 127) h = 10;
-      if (buf.length < h) {
-        this.#header = Buffer.from(buf);
-        return;
-      }
-      if (h === 4) n = buf.readUInt16BE(2);
-      else if (h === 10) n = Number(buf.readBigUInt64BE(2));
-      const used = h - (this.#header?.length ?? 0);
-      this.#header = undefined;
-      i += used;
-      this.bytes += n;
-      this.#pending = n;
-      if (n === 0) this.#done();
-    }
-  }
-
-  #done(): void {
-    this.frames++;
-    this.onFrame?.();
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const readRss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
@@ -137,12 +34,12 @@ async function rss(): Promise<number> {
 }
 const openMany = async (path: string, n: number, batch = 100) => {
   const all: Client[] = [];
-  for (let i = 0; i < n; i += batch) all.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => Client.open(path)))));
+  for (let i = 0; i < n; i += batch) all.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => Client.open(port, path)))));
   return all;
 };
 
 async function latency() {
-  const c = await Client.open("/echo");
+  const c = await Client.open(port, "/echo");
   const samples: number[] = [];
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end && samples.length < 200_000) {
@@ -190,7 +87,7 @@ async function connectRate() {
   const t0 = performance.now();
   const worker = async () => {
     while (performance.now() < end) {
-      const c = await Client.open("/echo");
+      const c = await Client.open(port, "/echo");
       await new Promise<void>((r) => {
         c.onFrame = r;
         c.socket.write(TEXT32);
@@ -218,7 +115,7 @@ async function memory() {
 async function fanout() {
   const n = Number(arg("connections", "1000"));
   const subs = await openMany("/sub", n);
-  const pub = await Client.open("/pub");
+  const pub = await Client.open(port, "/pub");
   await sleep(300);
   const messages = 50;
   const t0 = performance.now();

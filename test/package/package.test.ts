@@ -70,15 +70,12 @@ describe("the npm package", () => {
     expect(manifest).toEqual({ peerDependencies: { redis: expect.any(String) }, peerDependenciesMeta: { redis: { optional: true } } });
   });
 
-  it("Node imports rookery/redis: an app.publish on one instance reaches a client of another through Redis", async () => {
-    const redis = await startRedis();
-    try {
-      writeFileSync(
-        join(dir, "redis.ts"),
-        `import { Rookery } from "rookery";
-import { serve } from "rookery/node";
+  // Two app instances in one process, one broker each: an app.publish on one reaches a client of the other.
+  const redisRoundTrip = (adapter: string, url: string) => `
+import { Rookery } from "rookery";
+import { serve } from "rookery/${adapter}";
 import { redisBroker } from "rookery/redis";
-const brokers = [redisBroker({ url: process.argv[2] }), redisBroker({ url: process.argv[2] })];
+const brokers = [redisBroker({ url: "${url}" }), redisBroker({ url: "${url}" })];
 const [here, there] = brokers.map((broker) => new Rookery({ broker }));
 here!.ws("/room").onopen((conn) => conn.subscribe("news"));
 await Promise.all(brokers.map((b) => b.ready()));
@@ -97,9 +94,26 @@ console.log(\`GOT \${await got}\`);
 ws.close();
 await server.close();
 await Promise.all(brokers.map((b) => b.close()));
-`,
-      );
-      expect(run(process.execPath, ["redis.ts", redis.url], dir)).toContain("GOT across");
+`;
+
+  it.each([
+    ["node", "Node, from the npm package"],
+    ["bun", "Bun, from the npm package"],
+    ["deno", "Deno, through deno.json exports (npm:redis from the npm registry)"],
+  ])("rookery/redis on %s carries a publish between two instances (%s)", async (runtime) => {
+    const redis = await startRedis();
+    try {
+      if (runtime === "deno") {
+        const denoDir = join(dir, "deno-redis");
+        mkdirSync(denoDir, { recursive: true });
+        writeFileSync(join(denoDir, "deno.json"), JSON.stringify({ imports: { rookery: "jsr:@rookery/rookery@^0.1.0" }, links: [root] }));
+        writeFileSync(join(denoDir, "main.ts"), redisRoundTrip("deno", redis.url));
+        expect(run(bin("deno"), ["run", "-A", "--quiet", "main.ts"], denoDir)).toContain("GOT across");
+      } else {
+        writeFileSync(join(dir, `redis-${runtime}.ts`), redisRoundTrip(runtime, redis.url));
+        const cmd = runtime === "node" ? process.execPath : bin("bun");
+        expect(run(cmd, [`redis-${runtime}.ts`], dir)).toContain("GOT across");
+      }
     } finally {
       await redis.stop();
     }
