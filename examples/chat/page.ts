@@ -21,6 +21,7 @@ export const PAGE = `<!doctype html>
   #log li.notice { color: #7a7468; font-style: italic; font-size: 14px; }
   #log b { color: #24324a; }
   #status { padding: 0 18px 10px; font-size: 13px; color: #a33; min-height: 1em; }
+  #served { padding: 0 18px 10px; font-size: 12px; color: #7a7468; }
 </style>
 </head>
 <body>
@@ -37,6 +38,7 @@ export const PAGE = `<!doctype html>
     <button>Send</button>
   </form>
   <div id="status"></div>
+  <div id="served"></div>
 </main>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -47,8 +49,8 @@ const line = (text, notice) => {
   $("log").append(li);
   $("log").scrollTop = $("log").scrollHeight;
 };
-let me = "", room = "", worker = "", members = new Set();
-const where = () => { $("where").textContent = me + " in #" + room + " (" + members.size + " here) · " + worker; };
+let me = "", room = "", members = new Set();
+const where = () => { $("where").textContent = me + " in #" + room + " (" + members.size + " here)"; };
 const show = (e, live) => {
   if (e.type === "message") line([e.nick, e.text]);
   else if (e.type === "join") { line(e.nick + " joined", true); if (live) members.add(e.nick); }
@@ -65,7 +67,8 @@ $("join").onsubmit = (ev) => {
     const e = JSON.parse(m.data);
     if (e.type === "welcome") {
       $("join").hidden = true; $("say").hidden = false; $("text").focus();
-      me = e.nick; room = e.room; worker = e.worker; members = new Set(e.members);
+      me = e.nick; room = e.room; members = new Set(e.members);
+      $("served").textContent = e.worker ? "served by " + e.worker : "";
       e.history.forEach((h) => show(h, false));
     } else show(e, true);
   };

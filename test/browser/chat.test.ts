@@ -63,6 +63,7 @@ describe("chat demo in Chromium", () => {
     await logLine(bob, "bob joined");
     expect(await ann.textContent("#where")).toBe("ann in #lobby (2 here)");
     expect(await bob.textContent("#where")).toBe("bob in #lobby (2 here)");
+    expect(await ann.textContent("#served")).toBe(`served by node process ${server.child.pid}`);
     // Bob joined after Ann: the history he was sent includes her join.
     expect(await bob.locator("#log li").allTextContents()).toContain("ann joined");
 
