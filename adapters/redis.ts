@@ -67,7 +67,10 @@ export interface RedisBroker extends Broker {
   readonly instanceId: string;
   readonly status: RedisBrokerStatus;
   readonly stats: Readonly<RedisBrokerStats>;
-  /** Resolves once both Redis connections are up (the first time; it waits through retries). */
+  /**
+   * Resolves once both Redis connections are up (the first time; it waits through retries).
+   * Rejects if `close()` is called before that.
+   */
   ready(): Promise<void>;
   /** Closes both Redis connections. The app's topics are local from then on. */
   close(): Promise<void>;
@@ -97,6 +100,7 @@ class RedisPubSub implements RedisBroker {
   readonly #sub: Client;
   readonly #listeners = new Map<string, Listener>();
   readonly #ready: Promise<void>;
+  #notReady: ((error: Error) => void) | undefined;
   #host: BrokerHost | undefined;
   /** Whether this outage's first lost publish was reported yet. */
   #lossReported = false;
@@ -119,11 +123,14 @@ class RedisPubSub implements RedisBroker {
       client.on("error", (error: Error) => this.#lost(error));
       client.on("ready", () => this.#up());
     }
-    this.#ready = new Promise((resolve) => {
+    this.#ready = new Promise((resolve, reject) => {
+      this.#notReady = reject;
       const check = () => this.#status === "ready" && resolve();
       this.#pub.on("ready", check);
       this.#sub.on("ready", check);
     });
+    // Nobody may be waiting on ready(); its rejection at close() must not be reported as unhandled.
+    this.#ready.catch(() => {});
     for (const client of [this.#pub, this.#sub]) client.connect().catch((error: Error) => this.#lost(error));
   }
 
@@ -166,6 +173,7 @@ class RedisPubSub implements RedisBroker {
   async close(): Promise<void> {
     if (this.#status === "closed") return;
     this.#setStatus("closed");
+    this.#notReady?.(new Error("the Redis broker was closed before Redis was reachable"));
     this.#listeners.clear();
     await Promise.all([this.#pub, this.#sub].map((client) => client.close().catch(() => client.destroy())));
   }

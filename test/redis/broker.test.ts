@@ -7,13 +7,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { redisBroker } from "../../adapters/redis.ts";
 import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
-import { client, instance, listenerCount, until } from "../support/redis_app.ts";
+import { client, instance, type Instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
 
 let redis: PrivateRedis;
 let probe: ReturnType<typeof createClient>;
 let prefixCounter = 0;
 
 const listeners = (channel: string) => listenerCount(probe, channel);
+
+/** Runs `fn` with `count` instances on a prefix of their own, and stops them afterwards. */
+async function withInstances<N extends 1 | 2>(
+  count: N,
+  fn: (instances: N extends 1 ? [Instance] : [Instance, Instance], prefix: string) => Promise<void>,
+): Promise<void> {
+  const prefix = `t${++prefixCounter}:`;
+  const instances: Instance[] = [];
+  try {
+    for (let i = 0; i < count; i++) instances.push(await instance(redis.url, prefix));
+    await fn(instances as N extends 1 ? [Instance] : [Instance, Instance], prefix);
+  } finally {
+    for (const i of instances) await stopInstance(i);
+  }
+}
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -29,10 +44,7 @@ afterAll(async () => {
 
 describe("redisBroker on Node", () => {
   it("carries conn.publish and app.publish across instances: exactly once, never to the sender, binary byte-exact", async () => {
-    const prefix = `t${++prefixCounter}:`;
-    const one = await instance(redis.url, prefix);
-    const two = await instance(redis.url, prefix);
-    try {
+    await withInstances(2, async ([one, two], prefix) => {
       const [a, b] = [await client(one.server.port), await client(one.server.port)];
       const [c, d] = [await client(two.server.port), await client(two.server.port)];
       await until(async () => (await listeners(`${prefix}lobby`)) === 2);
@@ -50,15 +62,11 @@ describe("redisBroker on Node", () => {
       expect(d.got).toEqual(["from a", [...bytes], "everyone"]);
       expect(one.broker.stats).toMatchObject({ received: 2, notCarried: 0, malformed: 0 });
       expect(one.errors).toEqual([]);
-    } finally {
-      await Promise.all([one, two].map(async (i) => (await i.server.close(), await i.broker.close())));
-    }
+    });
   });
 
   it("listens to a topic's channel only while this instance has a subscriber of it", async () => {
-    const prefix = `t${++prefixCounter}:`;
-    const one = await instance(redis.url, prefix);
-    try {
+    await withInstances(1, async ([one], prefix) => {
       expect(await listeners(`${prefix}lobby`)).toBe(0);
       const a = await client(one.server.port);
       const b = await client(one.server.port);
@@ -71,16 +79,11 @@ describe("redisBroker on Node", () => {
       b.ws.close();
       await until(async () => (await listeners(`${prefix}lobby`)) === 0);
       expect(await listeners(`${prefix}lobby`)).toBe(0);
-    } finally {
-      await one.server.close();
-      await one.broker.close();
-    }
+    });
   });
 
   it("drops its own echo: one instance alone delivers each message once", async () => {
-    const prefix = `t${++prefixCounter}:`;
-    const one = await instance(redis.url, prefix);
-    try {
+    await withInstances(1, async ([one], prefix) => {
       const [a, b] = [await client(one.server.port), await client(one.server.port)];
       await until(async () => (await listeners(`${prefix}lobby`)) === 1);
       for (let i = 0; i < 20; i++) a.ws.send(`m${i}`);
@@ -88,16 +91,11 @@ describe("redisBroker on Node", () => {
       await new Promise((r) => setTimeout(r, 150));
       expect(b.got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
       expect(one.broker.stats).toMatchObject({ published: 20, received: 0 });
-    } finally {
-      await one.server.close();
-      await one.broker.close();
-    }
+    });
   });
 
   it("drops and reports a channel message that is not in Rookery's format", async () => {
-    const prefix = `t${++prefixCounter}:`;
-    const one = await instance(redis.url, prefix);
-    try {
+    await withInstances(1, async ([one], prefix) => {
       const a = await client(one.server.port);
       await until(async () => (await listeners(`${prefix}lobby`)) === 1);
       await probe.publish(`${prefix}lobby`, "plain text from some other service");
@@ -108,16 +106,11 @@ describe("redisBroker on Node", () => {
       expect(one.broker.stats.malformed).toBe(1);
       expect(one.errors).toEqual([expect.stringContaining("unknown format version")]);
       expect(a.closed).toBe(false);
-    } finally {
-      await one.server.close();
-      await one.broker.close();
-    }
+    });
   });
 
   it("after close(), publishes stay local and are counted, never thrown", async () => {
-    const prefix = `t${++prefixCounter}:`;
-    const one = await instance(redis.url, prefix);
-    try {
+    await withInstances(1, async ([one], prefix) => {
       const [a, b] = [await client(one.server.port), await client(one.server.port)];
       await one.broker.close();
       expect(one.broker.status).toBe("closed");
@@ -126,9 +119,7 @@ describe("redisBroker on Node", () => {
       expect(b.got).toEqual(["still here"]);
       expect(one.broker.stats.notCarried).toBe(1);
       expect(one.errors).toEqual([expect.stringContaining("Redis is closed")]);
-    } finally {
-      await one.server.close();
-    }
+    });
   });
 
   it("rejects a bad maxReconnectDelay, and a second app for one broker", async () => {

@@ -81,4 +81,14 @@ describe("redisBroker through a Redis outage", () => {
       await broker.close();
     }
   });
+
+  it("close() before Redis was ever reachable rejects ready() and leaves nothing running", async () => {
+    // Port 1: nothing listens there, every attempt is refused.
+    const broker = redisBroker({ url: "redis://127.0.0.1:1", onerror: () => {} });
+    const ready = broker.ready();
+    await until(() => broker.status === "down");
+    await broker.close();
+    await expect(ready).rejects.toThrow(/closed before Redis was reachable/);
+    expect(broker.status).toBe("closed");
+  });
 });

@@ -5,36 +5,23 @@
  * them.
  */
 import { createClient } from "redis";
-import { WebSocket } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
 import { type RunningServer, type Runtime, startServer } from "../../scripts/spawn_server.ts";
-import { listenerCount, until } from "../support/redis_app.ts";
+import { client, type Client, listenerCount, until } from "../support/redis_app.ts";
 
 const RUNTIMES: Runtime[] = ["node", "deno", "bun"];
 const ROOM = "scale";
 /** The bound this suite promises for delivery to resume once Redis is back (README "Scaling out"). */
 const RESUME_MS = 5000;
 
-interface Member {
+interface Member extends Client {
   runtime: Runtime;
   name: string;
-  ws: WebSocket;
-  got: (string | number[])[];
-  closed: boolean;
 }
 
 async function join(runtime: Runtime, port: number, name: string): Promise<Member> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/topics/${ROOM}?t=${name}`);
-  ws.binaryType = "arraybuffer";
-  const m: Member = { runtime, name, ws, got: [], closed: false };
-  ws.onmessage = (e) => m.got.push(typeof e.data === "string" ? e.data : [...new Uint8Array(e.data as ArrayBuffer)]);
-  ws.onclose = () => (m.closed = true);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  return m;
+  return Object.assign(await client(port, `/topics/${ROOM}?t=${name}`), { runtime, name });
 }
 
 let redis: PrivateRedis;

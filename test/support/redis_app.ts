@@ -14,8 +14,9 @@ export interface Client {
   closed: boolean;
 }
 
-export async function client(port: number): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/room`);
+/** An undici WebSocket client on `path`: text arrives as strings, binary as arrays of bytes. */
+export async function client(port: number, path = "/room"): Promise<Client> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
   ws.binaryType = "arraybuffer";
   const c: Client = { ws, got: [], closed: false };
   ws.onmessage = (e) => c.got.push(typeof e.data === "string" ? e.data : [...new Uint8Array(e.data as ArrayBuffer)]);
