@@ -110,7 +110,7 @@ describe("redisBroker on Node", () => {
   });
 
   it("after close(), publishes stay local and are counted, never thrown", async () => {
-    await withInstances(1, async ([one], prefix) => {
+    await withInstances(1, async ([one]) => {
       const [a, b] = [await client(one.server.port), await client(one.server.port)];
       await one.broker.close();
       expect(one.broker.status).toBe("closed");
