@@ -25,7 +25,8 @@ import type { Rookery } from "../src/app.ts";
 import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
 import { WebSocketError } from "../src/errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, tooBigMessage } from "../src/limits.ts";
-import { openConnection, type SocketEvents, type SocketPort } from "../src/lifecycle.ts";
+import { openConnection } from "../src/lifecycle.ts";
+import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { type Acceptance, DEFAULT_MAX_BUFFERED, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 

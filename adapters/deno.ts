@@ -23,7 +23,8 @@ import type { Rookery } from "../src/app.ts";
 import { CloseCode } from "../src/close_codes.ts";
 import type { SendStatus } from "../src/connection.ts";
 import { WebSocketError } from "../src/errors.ts";
-import { openConnection, type SocketEvents, type SocketPort } from "../src/lifecycle.ts";
+import { openConnection } from "../src/lifecycle.ts";
+import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse } from "../src/upgrade.ts";
 

@@ -1,3 +1,5 @@
+import { utf8Length } from "./limits.ts";
+
 /**
  * WebSocket close codes (RFC 6455 §7.4.1) that Rookery sends or reports.
  *
@@ -53,4 +55,15 @@ export function isWireCloseCode(code: number): boolean {
  */
 export function isApplicationCloseCode(code: number): boolean {
   return Number.isInteger(code) && (code === 1000 || (code >= 3000 && code <= 4999));
+}
+
+/** Cuts a close reason to the 123 bytes a close frame allows, on a character boundary. */
+export function fitReason(reason: string): string {
+  if (utf8Length(reason) <= 123) return reason;
+  let out = "";
+  for (const ch of reason) {
+    if (utf8Length(out + ch) > 120) return `${out}...`;
+    out += ch;
+  }
+  return out;
 }

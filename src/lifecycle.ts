@@ -10,48 +10,14 @@
  *   delivered are then discarded. A throw in `onerror` or `onclose` is only logged.
  */
 import type { Rookery } from "./app.ts";
-import { CloseCode } from "./close_codes.ts";
+import { CloseCode, fitReason } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
 import { handlerError, WebSocketError } from "./errors.ts";
 import type { RouteHandlers } from "./handlers.ts";
-import { exceedsLimit, tooBigMessage, utf8Length } from "./limits.ts";
+import { exceedsLimit, tooBigMessage } from "./limits.ts";
+import type { SocketEvents, SocketPort } from "./socket_port.ts";
 import type { NativeTopics, TopicMember } from "./topics.ts";
 import type { Acceptance } from "./upgrade.ts";
-
-/** The few operations an adapter implements on its native socket. */
-export interface SocketPort {
-  /** Sends one text (`string`) or binary message. */
-  send(message: string | Uint8Array): SendStatus;
-  /** Sends a close frame with `code` and `reason` and ends the socket once the peer answers. */
-  close(code: number, reason: string): void;
-  /** Bytes queued and not yet written to the OS. */
-  readonly bufferedAmount: number;
-  /** The runtime's native pub/sub for this socket, when it has one (Bun). */
-  readonly native?: NativeTopics;
-}
-
-/** What an adapter reports to the core about its socket. */
-export interface SocketEvents {
-  /** A complete message arrived. */
-  message(message: string | Uint8Array, isBinary: boolean): void;
-  /**
-   * The socket failed: a protocol error found by the codec or the runtime (the core sends
-   * the close frame with `error.code`), or a lost transport (1006, nothing is sent).
-   */
-  fail(error: WebSocketError): void;
-  /**
-   * The connection is over. `code`/`reason` are the peer's close frame (1005 when it had no
-   * code) or 1006 when the transport ended without one.
-   */
-  closed(code: number, reason: string): void;
-  /** The send buffer has drained after a `"backpressure"` send. */
-  drain(): void;
-  /**
-   * The server closes the connection itself (shutdown, idle timeout), with any code that may
-   * be sent, such as 1001; `conn.close` only takes application codes.
-   */
-  close(code: number, reason: string): void;
-}
 
 type Task =
   | { kind: "message"; message: string | Uint8Array; isBinary: boolean }
@@ -282,15 +248,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function"
   );
-}
-
-/** Cuts a close reason to the 123 bytes a close frame allows, on a character boundary. */
-export function fitReason(reason: string): string {
-  if (utf8Length(reason) <= 123) return reason;
-  let out = "";
-  for (const ch of reason) {
-    if (utf8Length(out + ch) > 120) return `${out}...`;
-    out += ch;
-  }
-  return out;
 }

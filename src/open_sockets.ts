@@ -1,4 +1,4 @@
-import type { SocketEvents } from "./lifecycle.ts";
+import type { SocketEvents } from "./socket_port.ts";
 
 /**
  * The open connections of one server, so it can shut down: close them all with one code and

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
+import { fitReason } from "../../src/close_codes.ts";
 import { exceedsLimit, utf8Length } from "../../src/limits.ts";
 import { connect, settle, upgradeRequest } from "../support/memory_transport.ts";
 
@@ -68,6 +69,18 @@ describe("UTF-8 length and limit checks", () => {
       const bytes = new TextEncoder().encode(s).byteLength;
       expect(exceedsLimit(s, bytes)).toBe(false);
       expect(exceedsLimit(s, bytes - 1)).toBe(true);
+    }
+  });
+});
+
+describe("fitReason (close reasons the server writes from error messages)", () => {
+  it("keeps a reason of up to 123 bytes and cuts a longer one on a character boundary", () => {
+    expect(fitReason("x".repeat(123))).toBe("x".repeat(123));
+    for (const ch of ["x", "é", "€", "🐦"]) {
+      const cut = fitReason(ch.repeat(200));
+      expect(utf8Length(cut)).toBeLessThanOrEqual(123);
+      expect(cut.endsWith("...")).toBe(true);
+      expect(cut.slice(0, -3)).toBe(ch.repeat([...cut.slice(0, -3)].length));
     }
   });
 });

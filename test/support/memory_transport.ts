@@ -5,7 +5,8 @@
  */
 import type { Rookery } from "../../src/app.ts";
 import type { Connection, SendStatus } from "../../src/connection.ts";
-import { type SocketEvents, type SocketPort, openConnection } from "../../src/lifecycle.ts";
+import { openConnection } from "../../src/lifecycle.ts";
+import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
 import { decideUpgrade } from "../../src/upgrade.ts";
 
 export const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
