@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import process from "node:process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
@@ -29,6 +30,7 @@ import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import { answerPlainRequest, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 import { watchWhileDeciding } from "./node/early_data.ts";
+import { supportsReusePort } from "./node/reuse_port.ts";
 import { NodeWebSocket } from "./node/socket.ts";
 import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
 
@@ -61,8 +63,9 @@ export interface ServeOptions extends NodeAdapterOptions {
   hostname?: string;
   /**
    * Lets several processes listen on this port (SO_REUSEPORT): the kernel spreads new
-   * connections over them. Needs Node 22.12 or later and Linux (or a BSD); elsewhere
-   * `serve` rejects with Node's error. Default: false.
+   * connections over them. Needs Node 22.12 or later (older versions would ignore it, so
+   * `serve` rejects there) and Linux or a BSD (elsewhere `serve` rejects with Node's error).
+   * Default: false.
    */
   reusePort?: boolean;
 }
@@ -214,6 +217,9 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
   );
   host.listenUpgrades(server);
   const hostname = options.hostname ?? "0.0.0.0";
+  if (options.reusePort && !supportsReusePort(process.versions.node)) {
+    return Promise.reject(new TypeError(`reusePort needs Node 22.12 or later (this is ${process.versions.node}); older versions ignore it`));
+  }
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port ?? 0, host: hostname, reusePort: options.reusePort ?? false }, () => {

@@ -21,6 +21,7 @@ import { Buffer } from "node:buffer";
 import { createClient } from "redis";
 import type { Broker, BrokerHost } from "../src/broker.ts";
 import { decodeEnvelope, encodeEnvelope, newInstanceId, sameInstance } from "./redis/envelope.ts";
+import { TopicSubscriptions } from "./redis/subscriptions.ts";
 
 export type { Broker };
 
@@ -49,7 +50,7 @@ export interface RedisBrokerOptions {
  */
 export type RedisBrokerStatus = "connecting" | "ready" | "down" | "closed";
 
-/** Counters since the broker was created. */
+/** Counters since the broker was created (live: the same object, updated as things happen). */
 export interface RedisBrokerStats {
   /** Publishes handed to Redis. */
   published: number;
@@ -87,7 +88,6 @@ export function redisBroker(options: RedisBrokerOptions = {}): RedisBroker {
 }
 
 type Client = ReturnType<typeof createClient>;
-type Listener = (message: Buffer) => void;
 
 class RedisPubSub implements RedisBroker {
   readonly instanceId: string;
@@ -98,12 +98,13 @@ class RedisPubSub implements RedisBroker {
   readonly #options: RedisBrokerOptions;
   readonly #pub: Client;
   readonly #sub: Client;
-  readonly #listeners = new Map<string, Listener>();
+  readonly #topics: TopicSubscriptions;
   readonly #ready: Promise<void>;
   #notReady: ((error: Error) => void) | undefined;
   #host: BrokerHost | undefined;
   /** Whether this outage's first lost publish was reported yet. */
   #lossReported = false;
+  #lastError: Error | undefined;
 
   constructor(options: RedisBrokerOptions) {
     this.#options = options;
@@ -117,12 +118,28 @@ class RedisPubSub implements RedisBroker {
       disableOfflineQueue: true,
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 50) },
     });
-    // The listener keeps its queue: a subscribe asked for while Redis is down goes out on reconnect.
-    this.#sub = this.#pub.duplicate({ disableOfflineQueue: false });
+    // No queue on the listening side either: a (un)subscribe that cannot go out fails at once,
+    // and the subscriptions are put right when the connection is back (resync below).
+    this.#sub = this.#pub.duplicate();
+    // One listener for every channel: node-redis keeps listeners per channel and only sends
+    // UNSUBSCRIBE when a channel has none left, so per-topic closures could outlive their topic.
+    const listener = (bytes: Buffer, channel: Buffer) => this.#receive(channel.toString().slice(this.#prefix.length), bytes);
+    this.#topics = new TopicSubscriptions(
+      {
+        subscribe: (topic) => this.#sub.subscribe(this.#prefix + topic, listener, true),
+        unsubscribe: (topic) => this.#sub.unsubscribe(this.#prefix + topic, listener, true),
+      },
+      (error, topic) => {
+        // Expected while disconnected (resync repairs it); anything else is worth a report.
+        if (this.#status !== "closed" && this.#sub.isReady) this.#report(new Error(`(un)subscribing "${topic}" failed: ${String(error)}`));
+      },
+    );
     for (const client of [this.#pub, this.#sub]) {
-      client.on("error", (error: Error) => this.#lost(error));
+      client.on("error", (error: Error) => this.#trouble(error));
+      client.on("reconnecting", () => this.#down(undefined));
       client.on("ready", () => this.#up());
     }
+    this.#sub.on("ready", () => this.#topics.resync());
     this.#ready = new Promise((resolve, reject) => {
       this.#notReady = reject;
       const check = () => this.#status === "ready" && resolve();
@@ -131,7 +148,7 @@ class RedisPubSub implements RedisBroker {
     });
     // Nobody may be waiting on ready(); its rejection at close() must not be reported as unhandled.
     this.#ready.catch(() => {});
-    for (const client of [this.#pub, this.#sub]) client.connect().catch((error: Error) => this.#lost(error));
+    for (const client of [this.#pub, this.#sub]) client.connect().catch((error: Error) => this.#down(error));
   }
 
   get status(): RedisBrokerStatus {
@@ -148,17 +165,11 @@ class RedisPubSub implements RedisBroker {
   }
 
   subscribe(topic: string): void {
-    if (this.#status === "closed" || this.#listeners.has(topic)) return;
-    const listener: Listener = (bytes) => this.#receive(topic, bytes);
-    this.#listeners.set(topic, listener);
-    this.#sub.subscribe(this.#prefix + topic, listener, true).catch((error: Error) => this.#report(error));
+    if (this.#status !== "closed") this.#topics.want(topic);
   }
 
   unsubscribe(topic: string): void {
-    const listener = this.#listeners.get(topic);
-    if (!listener || this.#status === "closed") return;
-    this.#listeners.delete(topic);
-    this.#sub.unsubscribe(this.#prefix + topic, listener, true).catch((error: Error) => this.#report(error));
+    if (this.#status !== "closed") this.#topics.drop(topic);
   }
 
   publish(topic: string, message: string | Uint8Array): void {
@@ -174,19 +185,24 @@ class RedisPubSub implements RedisBroker {
     if (this.#status === "closed") return;
     this.#setStatus("closed");
     this.#notReady?.(new Error("the Redis broker was closed before Redis was reachable"));
-    this.#listeners.clear();
-    await Promise.all([this.#pub, this.#sub].map((client) => client.close().catch(() => client.destroy())));
+    this.#topics.clear();
+    await Promise.all([this.#pub, this.#sub].map(shut));
   }
 
   #receive(topic: string, bytes: Buffer): void {
-    const envelope = decodeEnvelope(bytes);
-    if (envelope.kind === "malformed") {
-      this.stats.malformed++;
-      return this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${envelope.why}`));
+    // This runs inside node-redis's reply parser: nothing may throw out of it.
+    try {
+      const envelope = decodeEnvelope(bytes);
+      if (envelope.kind === "malformed") {
+        this.stats.malformed++;
+        return this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${envelope.why}`));
+      }
+      if (sameInstance(envelope.from, this.#id)) return;
+      this.stats.received++;
+      this.#host?.deliver(topic, envelope.message);
+    } catch (error) {
+      this.#report(new Error(`delivering a message on "${topic}" failed: ${String(error)}`, { cause: error }));
     }
-    if (sameInstance(envelope.from, this.#id)) return;
-    this.stats.received++;
-    this.#host?.deliver(topic, envelope.message);
   }
 
   #up(): void {
@@ -195,11 +211,19 @@ class RedisPubSub implements RedisBroker {
     this.#setStatus("ready");
   }
 
-  #lost(error: Error): void {
+  /** A client's `error` event: a lost or refused connection, or (rarely) a bad reply. */
+  #trouble(error: Error): void {
+    this.#lastError = error;
+    if (!this.#pub.isReady || !this.#sub.isReady) this.#down(error);
+    else if (this.#status !== "closed") this.#report(error);
+  }
+
+  #down(error: Error | undefined): void {
     if (this.#status === "closed" || this.#status === "down") return;
     const first = this.#status === "connecting";
     this.#setStatus("down");
-    this.#report(new Error(`Redis ${first ? "is not reachable" : "connection lost"} (${error.message}); publishes stay on this instance until it is back`, { cause: error }));
+    const cause = error ?? this.#lastError;
+    this.#report(new Error(`Redis ${first ? "is not reachable" : "connection lost"} (${cause?.message ?? "reconnecting"}); publishes stay on this instance until it is back`, { cause }));
   }
 
   #notCarried(topic: string, failedInFlight = false): void {
@@ -213,12 +237,41 @@ class RedisPubSub implements RedisBroker {
   #setStatus(status: RedisBrokerStatus): void {
     if (this.#status === status) return;
     this.#status = status;
-    this.#options.onstatus?.(status);
+    // Called from node-redis's socket events: a throwing callback must not escape into them.
+    try {
+      this.#options.onstatus?.(status);
+    } catch (error) {
+      console.error("[rookery] [redis broker] onstatus threw", error);
+    }
   }
 
   #report(error: Error): void {
-    if (this.#options.onerror) this.#options.onerror(error);
-    else if (this.#host) this.#host.log(`[redis broker] ${error.message}`, error.cause);
-    else console.error(`[rookery] [redis broker] ${error.message}`);
+    try {
+      if (this.#options.onerror) this.#options.onerror(error);
+      else if (this.#host) this.#host.log(`[redis broker] ${error.message}`, error.cause);
+      else console.error(`[rookery] [redis broker] ${error.message}`);
+    } catch (thrown) {
+      console.error("[rookery] [redis broker] onerror threw", thrown);
+    }
+  }
+}
+
+/** Closes a client: gracefully when connected (bounded to 1 s), at once when not. */
+async function shut(client: Client): Promise<void> {
+  try {
+    if (client.isReady) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([client.close(), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
+    }
+  } catch {
+    // Closing anyway.
+  }
+  if (client.isOpen) {
+    try {
+      client.destroy();
+    } catch {
+      // Already closed.
+    }
   }
 }

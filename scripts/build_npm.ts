@@ -73,7 +73,8 @@ const manifest = {
     "./package.json": "./package.json",
   },
   // Only `rookery/redis` loads it; the core and the runtime adapters have no dependency.
-  peerDependencies: { redis: "^5.0.0 || ^6.0.0" },
+  // Only node-redis 6 is tested (its pub/sub listener semantics are version-specific).
+  peerDependencies: { redis: "^6.0.0" },
   peerDependenciesMeta: { redis: { optional: true } },
   types: "./mod.d.ts",
   files: ["**/*.js", "**/*.d.ts", "README.md", "LICENSE"],

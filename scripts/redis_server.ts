@@ -15,6 +15,8 @@ export interface PrivateRedis {
   stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Starts it again on the same port (after `stop`). */
   restart(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered, until it is stopped. */
+  pause(): void;
 }
 
 /** Fails with an install hint when Debian's redis-server is missing (`.ci/run` installs it). */
@@ -81,6 +83,9 @@ export async function startRedis(): Promise<PrivateRedis> {
     },
     async restart() {
       child = await launch(binary, port);
+    },
+    pause() {
+      child.kill("SIGSTOP");
     },
   };
 }

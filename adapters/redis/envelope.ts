@@ -20,7 +20,8 @@ export const ID_BYTES = 8;
 export const HEADER_BYTES = 2 + ID_BYTES;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the message, as it is for local subscribers.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A new random instance id. */
 export function newInstanceId(): Uint8Array {

@@ -4,7 +4,7 @@ import { WebSocketError } from "../errors.ts";
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Encodes a close body; 1005 (no status) encodes as an empty body. */
 export function encodeClosePayload(code: number, reason = ""): Uint8Array {

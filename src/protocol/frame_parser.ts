@@ -35,7 +35,8 @@ export interface ParserOptions {
 const EMPTY: Uint8Array = new Uint8Array(0);
 // Decoding a whole message keeps no state between calls, so one decoder serves every parser;
 // only a fragmented text message needs its own (streaming) decoder, created when one starts.
-const wholeDecoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM everywhere: a leading U+FEFF is message content, and TextDecoder would drop it.
+const wholeDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // Parser states: what the parser waits for next.
 const HEADER = 0;
@@ -213,7 +214,7 @@ export class FrameParser {
     this.#messageLength += payload.byteLength;
     if (this.#messageOpcode === Opcode.TEXT) {
       // Decoding each fragment as it comes fails bad UTF-8 early and lets a code point span fragments.
-      this.#streamDecoder ??= new TextDecoder("utf-8", { fatal: true });
+      this.#streamDecoder ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
       const part = this.#decode(this.#streamDecoder, payload, !this.#fin);
       if (part === undefined) return;
       (this.#textParts ??= []).push(part);

@@ -320,6 +320,17 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     expect(await serverEvents(server.port, tag)).toEqual(["open", "close:4002:raw bye"]);
   });
 
+  it("a text message starting with U+FEFF keeps it, in onmessage and in the echo (no BOM stripping)", async () => {
+    const tag = newTag("bom");
+    const c = await RawClient.handshake(server.port, url("/echo", tag));
+    c.write(clientFrame(1, "\uFEFFhi"));
+    await c.until(() => c.frames.length === 1);
+    expect(Buffer.from(c.frames[0]!.payload).toString("hex")).toBe("efbbbf6869");
+    c.write(clientFrame(8, closeBody(1000)));
+    await c.closed();
+    expect(await serverEvents(server.port, tag)).toEqual(["open", "message:text:\uFEFFhi", "close:1000:"]);
+  });
+
   it.each(VIOLATIONS)("protocol violation: %s", async (name, frame, code, error) => {
     const tag = newTag(name);
     const c = await RawClient.handshake(server.port, url("/route-limit", tag));

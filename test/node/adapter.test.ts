@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { WebSocket } from "undici";
 import { describe, expect, it } from "vitest";
 import { attach, handleUpgrade, serve } from "../../adapters/node.ts";
+import { supportsReusePort } from "../../adapters/node/reuse_port.ts";
 import { EventLog, quietApp, recordRoute } from "../support/event_log.ts";
 import { clientFrame, RawClient } from "../support/raw_client.ts";
 
@@ -253,5 +254,26 @@ describe("handshake hardening", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("reusePort", () => {
+  it("two servers share one port with reusePort, and a second bind without it fails", async () => {
+    const app = quietApp();
+    app.ws("/echo").onmessage((conn, m) => void conn.send(m));
+    const first = await serve(app, { hostname: "127.0.0.1", reusePort: true });
+    const second = await serve(app, { hostname: "127.0.0.1", port: first.port, reusePort: true });
+    try {
+      expect(second.port).toBe(first.port);
+      await expect(serve(app, { hostname: "127.0.0.1", port: first.port })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
+  it("knows which Node versions have it (older ones would ignore it silently)", () => {
+    expect(["20.19.0", "22.11.0", "23.0.0"].map(supportsReusePort)).toEqual([false, false, false]);
+    expect(["22.12.0", "23.1.0", "24.21.0", "26.0.0"].map(supportsReusePort)).toEqual([true, true, true, true]);
   });
 });

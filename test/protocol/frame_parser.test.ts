@@ -175,6 +175,14 @@ describe("UTF-8 (§8.1): invalid text is a 1007", () => {
   it("a close reason that is not UTF-8 is a 1007", () => {
     expect(parse([clientFrame(8, cat(closeBody(1000), bytes(0xff)))])).toEqual(["error:1007"]);
   });
+
+  it("a leading U+FEFF is part of the text, whole, fragmented or in a close reason (no BOM stripping)", () => {
+    const bom = "\uFEFFhi";
+    expect(parse([clientFrame(1, bom)])).toEqual([`text:${bom}`]);
+    const encoded = new TextEncoder().encode(bom);
+    expect(parse([cat(clientFrame(1, encoded.subarray(0, 2), { fin: false }), clientFrame(0, encoded.subarray(2)))])).toEqual([`text:${bom}`]);
+    expect(parse([clientFrame(8, cat(closeBody(1000), encoded))])).toEqual([`close:1000:${bom}`]);
+  });
 });
 
 describe("maxPayload at the frame header", () => {

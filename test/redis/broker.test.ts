@@ -122,6 +122,62 @@ describe("redisBroker on Node", () => {
     });
   });
 
+  it("a fast leave-join-leave of a topic leaves no subscription behind, and a later join gets each message once", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const got: unknown[] = [];
+    const broker = redisBroker({ url: redis.url, prefix });
+    broker.start({ deliver: (_topic, message) => void got.push(message), log: () => {} });
+    try {
+      await broker.ready();
+      broker.subscribe("churn");
+      await until(async () => (await listeners(`${prefix}churn`)) === 1);
+      // The last member leaves, another joins and leaves, all within one round trip to Redis.
+      broker.unsubscribe("churn");
+      broker.subscribe("churn");
+      broker.unsubscribe("churn");
+      await until(async () => (await listeners(`${prefix}churn`)) === 0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await listeners(`${prefix}churn`)).toBe(0);
+      broker.subscribe("churn");
+      await until(async () => (await listeners(`${prefix}churn`)) === 1);
+      await probe.publish(`${prefix}churn`, Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("once")]));
+      await until(() => got.length > 0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(got).toEqual(["once"]);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it("a throwing onerror or onstatus never reaches node-redis: the broker stays ready and delivers", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const got: unknown[] = [];
+    const broker = redisBroker({
+      url: redis.url,
+      prefix,
+      onerror: () => {
+        throw new Error("buggy onerror");
+      },
+      onstatus: () => {
+        throw new Error("buggy onstatus");
+      },
+    });
+    broker.start({ deliver: (_topic, message) => void got.push(message), log: () => {} });
+    try {
+      await broker.ready();
+      broker.subscribe("t");
+      await until(async () => (await listeners(`${prefix}t`)) === 1);
+      await probe.publish(`${prefix}t`, "not an envelope");
+      await probe.publish(`${prefix}t`, Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("after")]));
+      await until(() => got.length > 0);
+      expect(got).toEqual(["after"]);
+      expect(broker.status).toBe("ready");
+      expect(broker.stats.malformed).toBe(1);
+    } finally {
+      await broker.close();
+    }
+  });
+
   it("rejects a bad maxReconnectDelay, and a second app for one broker", async () => {
     expect(() => redisBroker({ url: redis.url, maxReconnectDelay: 0 })).toThrow(RangeError);
     const broker = redisBroker({ url: redis.url });

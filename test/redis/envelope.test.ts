@@ -14,6 +14,11 @@ describe("Redis channel envelope", () => {
     );
   });
 
+  it("keeps a leading U+FEFF (the fuzzer's strings never start with one)", () => {
+    const decoded = decodeEnvelope(encodeEnvelope(newInstanceId(), "\uFEFFhi"));
+    expect(decoded.kind === "message" && decoded.message).toBe("\uFEFFhi");
+  });
+
   it("gives binary payloads as a copy, so the channel buffer may be reused", () => {
     const bytes = encodeEnvelope(newInstanceId(), new Uint8Array([1, 2, 3]));
     const decoded = decodeEnvelope(bytes);

@@ -2,11 +2,12 @@
  * Redis going away and coming back, with WebSocket clients connected throughout: the broker
  * reports the outage, keeps publishes local, never closes a client, and resumes by itself.
  */
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { redisBroker } from "../../adapters/redis.ts";
 import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
-import { client, instance, stopInstance, until } from "../support/redis_app.ts";
+import { client, instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
 
 /** The bound this suite promises for delivery to resume once Redis is back (README "Scaling out"). */
 const RESUME_MS = 5000;
@@ -52,6 +53,12 @@ describe("redisBroker through a Redis outage", () => {
       expect(c.got).toEqual(["before", ...c.got.slice(1).filter((m) => typeof m === "string" && m.startsWith("probe"))]);
 
       await until(() => one.broker.status === "ready" && two.broker.status === "ready");
+      // The subscription asked for during the outage goes out once Redis is back: wait for it.
+      const probe = createClient({ url: redis.url });
+      probe.on("error", () => {});
+      await probe.connect();
+      await until(async () => (await listenerCount(probe, "out:side")) === 1);
+      probe.destroy();
       a.ws.send("to:side:after the outage");
       await until(() => c.got.includes("after the outage"));
       expect(c.got).toContain("after the outage");
@@ -90,5 +97,41 @@ describe("redisBroker through a Redis outage", () => {
     await broker.close();
     await expect(ready).rejects.toThrow(/closed before Redis was reachable/);
     expect(broker.status).toBe("closed");
+  });
+
+  it("a SUBSCRIBE in flight when Redis dies is sent again once it is back; close() during an outage returns", async () => {
+    const got: unknown[] = [];
+    const broker = redisBroker({ url: redis.url, prefix: "flight:", onerror: () => {} });
+    broker.start({ deliver: (_topic, message) => void got.push(message), log: () => {} });
+    const probe = createClient({ url: redis.url });
+    probe.on("error", () => {});
+    try {
+      await broker.ready();
+      redis.pause(); // Redis takes the command but never answers it...
+      broker.subscribe("room");
+      await new Promise((r) => setTimeout(r, 100));
+      await redis.stop("SIGKILL"); // ...and dies with it in flight.
+      await until(() => broker.status === "down");
+      await redis.restart();
+      await Promise.race([broker.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error("not ready")), RESUME_MS))]);
+      await probe.connect();
+      await until(async () => (await listenerCount(probe, "flight:room")) === 1, RESUME_MS);
+      expect(await listenerCount(probe, "flight:room")).toBe(1);
+      await probe.publish("flight:room", Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("made it")]));
+      await until(() => got.length > 0);
+      expect(got).toEqual(["made it"]);
+
+      // Now an outage with a subscribe asked for meanwhile: close() must not wait for Redis.
+      await redis.stop("SIGKILL");
+      await until(() => broker.status === "down");
+      broker.subscribe("other");
+      const started = Date.now();
+      await broker.close();
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      probe.destroy();
+      await broker.close();
+      if (broker.status === "closed") await redis.restart().catch(() => {});
+    }
   });
 });

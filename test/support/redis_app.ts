@@ -2,7 +2,6 @@
  * App instances sharing topics through a Redis broker, served by the Node adapter in the test
  * process, and undici WebSocket clients for them.
  */
-import type { createClient } from "redis";
 import { WebSocket } from "undici";
 import { Rookery } from "../../mod.ts";
 import { serve, type ServerHandle } from "../../adapters/node.ts";
@@ -63,7 +62,7 @@ export async function instance(url: string, prefix: string): Promise<Instance> {
 }
 
 /** How many Redis connections listen to `channel`. */
-export async function listenerCount(probe: ReturnType<typeof createClient>, channel: string): Promise<number> {
+export async function listenerCount(probe: { pubSubNumSub(channel: string): Promise<unknown> }, channel: string): Promise<number> {
   const counts = (await probe.pubSubNumSub(channel)) as Record<string, number>;
   return Number(counts[channel] ?? 0);
 }
