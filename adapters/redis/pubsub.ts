@@ -1,0 +1,199 @@
+/**
+ * The Redis broker itself: two node-redis clients (one publishes, one listens), the channel
+ * subscriptions, echo dropping, status and outage reporting.
+ */
+import { Buffer } from "node:buffer";
+import { createClient } from "redis";
+import type { BrokerHost } from "../../src/broker.ts";
+import { decodeEnvelope, encodeEnvelope, newInstanceId, sameInstance } from "./envelope.ts";
+import { TopicSubscriptions } from "./subscriptions.ts";
+import type { RedisBroker, RedisBrokerOptions, RedisBrokerStats, RedisBrokerStatus } from "./types.ts";
+
+type Client = ReturnType<typeof createClient>;
+
+export class RedisPubSub implements RedisBroker {
+  readonly instanceId: string;
+  readonly stats: RedisBrokerStats = { published: 0, received: 0, notCarried: 0, malformed: 0 };
+  #status: RedisBrokerStatus = "connecting";
+  readonly #id = newInstanceId();
+  readonly #prefix: string;
+  readonly #options: RedisBrokerOptions;
+  readonly #pub: Client;
+  readonly #sub: Client;
+  readonly #topics: TopicSubscriptions;
+  readonly #ready: Promise<void>;
+  #notReady: ((error: Error) => void) | undefined;
+  #host: BrokerHost | undefined;
+  /** Whether this outage's first lost publish was reported yet. */
+  #lossReported = false;
+  #lastError: Error | undefined;
+
+  constructor(options: RedisBrokerOptions) {
+    this.#options = options;
+    this.#prefix = options.prefix ?? "rookery:";
+    this.instanceId = [...this.#id].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const maxDelay = options.maxReconnectDelay ?? 1000;
+    if (!(maxDelay > 0)) throw new RangeError(`maxReconnectDelay must be a positive number of ms, got ${maxDelay}`);
+    this.#pub = createClient({
+      url: options.url ?? "redis://127.0.0.1:6379",
+      // A queue would hold every publish of an outage in memory and send it all, late, after.
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 50) },
+    });
+    // No queue on the listening side either: a (un)subscribe that cannot go out fails at once,
+    // and the subscriptions are put right when the connection is back (resync below).
+    this.#sub = this.#pub.duplicate();
+    // One listener for every channel: node-redis keeps listeners per channel and only sends
+    // UNSUBSCRIBE when a channel has none left, so per-topic closures could outlive their topic.
+    const listener = (bytes: Buffer, channel: Buffer) => this.#receive(channel.toString().slice(this.#prefix.length), bytes);
+    this.#topics = new TopicSubscriptions(
+      {
+        subscribe: (topic) => this.#sub.subscribe(this.#prefix + topic, listener, true),
+        unsubscribe: (topic) => this.#sub.unsubscribe(this.#prefix + topic, listener, true),
+      },
+      (error, topic) => {
+        // Expected while disconnected (resync repairs it); anything else is worth a report.
+        if (this.#status !== "closed" && this.#sub.isReady) this.#report(new Error(`(un)subscribing "${topic}" failed: ${String(error)}`));
+      },
+    );
+    for (const client of [this.#pub, this.#sub]) {
+      client.on("error", (error: Error) => this.#trouble(error));
+      client.on("reconnecting", () => this.#down(undefined));
+      client.on("ready", () => this.#up());
+    }
+    this.#sub.on("ready", () => this.#topics.resync());
+    this.#ready = new Promise((resolve, reject) => {
+      this.#notReady = reject;
+      const check = () => this.#status === "ready" && resolve();
+      this.#pub.on("ready", check);
+      this.#sub.on("ready", check);
+    });
+    // Nobody may be waiting on ready(); its rejection at close() must not be reported as unhandled.
+    this.#ready.catch(() => {});
+    for (const client of [this.#pub, this.#sub]) client.connect().catch((error: Error) => this.#down(error));
+  }
+
+  get status(): RedisBrokerStatus {
+    return this.#status;
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  start(host: BrokerHost): void {
+    if (this.#host) throw new Error("this Redis broker already serves an app; create one broker per app");
+    this.#host = host;
+  }
+
+  subscribe(topic: string): void {
+    if (this.#status !== "closed") this.#topics.want(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.#status !== "closed") this.#topics.drop(topic);
+  }
+
+  publish(topic: string, message: string | Uint8Array): void {
+    if (this.#status === "closed" || !this.#pub.isReady) return this.#notCarried(topic);
+    const bytes = encodeEnvelope(this.#id, message);
+    this.stats.published++;
+    this.#pub
+      .publish(this.#prefix + topic, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      .catch(() => this.#notCarried(topic, true));
+  }
+
+  async close(): Promise<void> {
+    if (this.#status === "closed") return;
+    this.#setStatus("closed");
+    this.#notReady?.(new Error("the Redis broker was closed before Redis was reachable"));
+    this.#topics.clear();
+    await Promise.all([this.#pub, this.#sub].map(shut));
+  }
+
+  #receive(topic: string, bytes: Buffer): void {
+    // This runs inside node-redis's reply parser: nothing may throw out of it.
+    try {
+      const envelope = decodeEnvelope(bytes);
+      if (envelope.kind === "malformed") {
+        this.stats.malformed++;
+        return this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${envelope.why}`));
+      }
+      if (sameInstance(envelope.from, this.#id)) return;
+      this.stats.received++;
+      this.#host?.deliver(topic, envelope.message);
+    } catch (error) {
+      this.#report(new Error(`delivering a message on "${topic}" failed: ${String(error)}`, { cause: error }));
+    }
+  }
+
+  #up(): void {
+    if (this.#status === "closed" || !this.#pub.isReady || !this.#sub.isReady) return;
+    this.#lossReported = false;
+    this.#setStatus("ready");
+  }
+
+  /** A client's `error` event: a lost or refused connection, or (rarely) a bad reply. */
+  #trouble(error: Error): void {
+    this.#lastError = error;
+    if (!this.#pub.isReady || !this.#sub.isReady) this.#down(error);
+    else if (this.#status !== "closed") this.#report(error);
+  }
+
+  #down(error: Error | undefined): void {
+    if (this.#status === "closed" || this.#status === "down") return;
+    const first = this.#status === "connecting";
+    this.#setStatus("down");
+    const cause = error ?? this.#lastError;
+    this.#report(new Error(`Redis ${first ? "is not reachable" : "connection lost"} (${cause?.message ?? "reconnecting"}); publishes stay on this instance until it is back`, { cause }));
+  }
+
+  #notCarried(topic: string, failedInFlight = false): void {
+    this.stats.notCarried++;
+    if (failedInFlight) this.stats.published--;
+    if (this.#lossReported) return;
+    this.#lossReported = true;
+    this.#report(new Error(`a publish to "${topic}" did not reach other instances: Redis is ${this.#status === "closed" ? "closed" : "not reachable"} (counted in stats.notCarried)`));
+  }
+
+  #setStatus(status: RedisBrokerStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    // Called from node-redis's socket events: a throwing callback must not escape into them.
+    try {
+      this.#options.onstatus?.(status);
+    } catch (error) {
+      console.error("[rookery] [redis broker] onstatus threw", error);
+    }
+  }
+
+  #report(error: Error): void {
+    try {
+      if (this.#options.onerror) this.#options.onerror(error);
+      else if (this.#host) this.#host.log(`[redis broker] ${error.message}`, error.cause);
+      else console.error(`[rookery] [redis broker] ${error.message}`);
+    } catch (thrown) {
+      console.error("[rookery] [redis broker] onerror threw", thrown);
+    }
+  }
+}
+
+/** Closes a client: gracefully when connected (bounded to 1 s), at once when not. */
+async function shut(client: Client): Promise<void> {
+  try {
+    if (client.isReady) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([client.close(), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
+    }
+  } catch {
+    // Closing anyway.
+  }
+  if (client.isOpen) {
+    try {
+      client.destroy();
+    } catch {
+      // Already closed.
+    }
+  }
+}

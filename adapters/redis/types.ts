@@ -1,0 +1,54 @@
+/** The public types of the Redis broker (`rookery/redis`). */
+import type { Broker } from "../../src/broker.ts";
+
+/** Options for `redisBroker`. */
+export interface RedisBrokerOptions {
+  /** The Redis server. Default: `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Prepended to every topic to name its Redis channel. Default: `"rookery:"`. */
+  prefix?: string;
+  /**
+   * Receives the broker's failures: Redis unreachable (once per outage), the first publish an
+   * outage kept from other instances, a malformed channel message. Default: the app's logger.
+   */
+  onerror?: (error: Error) => void;
+  /** Receives every change of {@link RedisBroker.status}. */
+  onstatus?: (status: RedisBrokerStatus) => void;
+  /** Longest wait between reconnection attempts, in ms. Default: 1000. */
+  maxReconnectDelay?: number;
+}
+
+/**
+ * - `"connecting"`: not connected yet;
+ * - `"ready"`: publishes reach other instances;
+ * - `"down"`: Redis was lost; reconnecting, publishes stay local until it is back;
+ * - `"closed"`: `close()` was called.
+ */
+export type RedisBrokerStatus = "connecting" | "ready" | "down" | "closed";
+
+/** Counters since the broker was created (live: the same object, updated as things happen). */
+export interface RedisBrokerStats {
+  /** Publishes handed to Redis. */
+  published: number;
+  /** Messages from other instances delivered here. */
+  received: number;
+  /** Publishes not carried to other instances because Redis was not reachable. */
+  notCarried: number;
+  /** Channel messages that were not in Rookery's format, dropped. */
+  malformed: number;
+}
+
+/** The broker `redisBroker` returns: a {@link Broker} plus its connection state. */
+export interface RedisBroker extends Broker {
+  /** This instance's id (hex), carried in every message it publishes. */
+  readonly instanceId: string;
+  readonly status: RedisBrokerStatus;
+  readonly stats: Readonly<RedisBrokerStats>;
+  /**
+   * Resolves once both Redis connections are up (the first time; it waits through retries).
+   * Rejects if `close()` is called before that.
+   */
+  ready(): Promise<void>;
+  /** Closes both Redis connections. The app's topics are local from then on. */
+  close(): Promise<void>;
+}
