@@ -27,6 +27,12 @@ export class RedisPubSub implements RedisBroker {
   /** Whether this outage's first lost publish was reported yet. */
   #lossReported = false;
   #lastError: Error | undefined;
+  /** Bytes of publishes handed to Redis and not answered yet, and their bound. */
+  #pendingBytes = 0;
+  readonly #maxPending: number;
+  /** Whether the current stall (the bound reached) was reported yet. */
+  #stallReported = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: RedisBrokerOptions) {
     this.#options = options;
@@ -34,14 +40,16 @@ export class RedisPubSub implements RedisBroker {
     this.instanceId = [...this.#id].map((b) => b.toString(16).padStart(2, "0")).join("");
     const maxDelay = options.maxReconnectDelay ?? 1000;
     if (!(maxDelay > 0)) throw new RangeError(`maxReconnectDelay must be a positive number of ms, got ${maxDelay}`);
+    this.#maxPending = options.maxPendingBytes ?? 16 * 1024 * 1024;
+    if (!(this.#maxPending > 0)) throw new RangeError(`maxPendingBytes must be a positive number, got ${this.#maxPending}`);
     this.#pub = createClient({
       url: options.url ?? "redis://127.0.0.1:6379",
       // A queue would hold every publish of an outage in memory and send it all, late, after.
       disableOfflineQueue: true,
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 50) },
     });
-    // No queue on the listening side either: a (un)subscribe that cannot go out fails at once,
-    // and the subscriptions are put right when the connection is back (resync below).
+    // The listening side: node-redis sends (un)subscribes even without an offline queue; one
+    // cut off by a lost connection fails, and resync (below) puts things right once it is back.
     this.#sub = this.#pub.duplicate();
     // One listener for every channel: node-redis keeps listeners per channel and only sends
     // UNSUBSCRIBE when a channel has none left, so per-topic closures could outlive their topic.
@@ -57,6 +65,8 @@ export class RedisPubSub implements RedisBroker {
       },
     );
     for (const client of [this.#pub, this.#sub]) {
+      // A connect still in progress at close() cannot be cancelled: end it when it completes.
+      client.on("connect", () => this.#status === "closed" && destroy(client));
       client.on("error", (error: Error) => this.#trouble(error));
       client.on("reconnecting", () => this.#down(undefined));
       client.on("ready", () => this.#up());
@@ -97,18 +107,43 @@ export class RedisPubSub implements RedisBroker {
   publish(topic: string, message: string | Uint8Array): void {
     if (this.#status === "closed" || !this.#pub.isReady) return this.#notCarried(topic);
     const bytes = encodeEnvelope(this.#id, message);
+    // A Redis that stops answering without closing the connection (frozen, or a partition with
+    // no reset) looks connected until TCP gives up: bound what waits for its replies.
+    if (this.#pendingBytes + bytes.byteLength > this.#maxPending) return this.#stalled(topic);
+    this.#pendingBytes += bytes.byteLength;
     this.stats.published++;
-    this.#pub
-      .publish(this.#prefix + topic, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      .catch(() => this.#notCarried(topic, true));
+    this.#pub.publish(this.#prefix + topic, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).then(
+      () => this.#answered(bytes.byteLength),
+      () => {
+        this.#answered(bytes.byteLength);
+        this.stats.published--;
+        // Cut off by close(): counted, not reported (the app asked for it).
+        if (this.#status === "closed") this.stats.notCarried++;
+        else this.#notCarried(topic);
+      },
+    );
   }
 
-  async close(): Promise<void> {
-    if (this.#status === "closed") return;
-    this.#setStatus("closed");
-    this.#notReady?.(new Error("the Redis broker was closed before Redis was reachable"));
-    this.#topics.clear();
-    await Promise.all([this.#pub, this.#sub].map(shut));
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#setStatus("closed");
+      this.#notReady?.(new Error("the Redis broker was closed before Redis was reachable"));
+      this.#topics.clear();
+      await Promise.all([this.#pub, this.#sub].map(shut));
+    })();
+    return this.#closing;
+  }
+
+  #answered(bytes: number): void {
+    this.#pendingBytes -= bytes;
+    if (this.#pendingBytes === 0) this.#stallReported = false;
+  }
+
+  #stalled(topic: string): void {
+    this.stats.notCarried++;
+    if (this.#stallReported) return;
+    this.#stallReported = true;
+    this.#report(new Error(`a publish to "${topic}" did not reach other instances: ${this.#pendingBytes} bytes already wait for Redis to answer (maxPendingBytes)`));
   }
 
   #receive(topic: string, bytes: Buffer): void {
@@ -148,9 +183,8 @@ export class RedisPubSub implements RedisBroker {
     this.#report(new Error(`Redis ${first ? "is not reachable" : "connection lost"} (${cause?.message ?? "reconnecting"}); publishes stay on this instance until it is back`, { cause }));
   }
 
-  #notCarried(topic: string, failedInFlight = false): void {
+  #notCarried(topic: string): void {
     this.stats.notCarried++;
-    if (failedInFlight) this.stats.published--;
     if (this.#lossReported) return;
     this.#lossReported = true;
     this.#report(new Error(`a publish to "${topic}" did not reach other instances: Redis is ${this.#status === "closed" ? "closed" : "not reachable"} (counted in stats.notCarried)`));
@@ -178,22 +212,23 @@ export class RedisPubSub implements RedisBroker {
   }
 }
 
-/** Closes a client: gracefully when connected (bounded to 1 s), at once when not. */
+/**
+ * Closes a client: gracefully when connected (waiting at most 1 s for Redis's answer), then
+ * destroys the socket whatever happened (a no-op after a graceful close).
+ */
 async function shut(client: Client): Promise<void> {
-  try {
-    if (client.isReady) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([client.close(), new Promise((r) => (timer = setTimeout(r, 1000)))]);
-      clearTimeout(timer);
-    }
-  } catch {
-    // Closing anyway.
+  if (client.isReady) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([client.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
   }
-  if (client.isOpen) {
-    try {
-      client.destroy();
-    } catch {
-      // Already closed.
-    }
+  destroy(client);
+}
+
+function destroy(client: Client): void {
+  try {
+    client.destroy();
+  } catch {
+    // Already closed.
   }
 }

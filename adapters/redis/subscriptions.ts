@@ -23,6 +23,7 @@ export class TopicSubscriptions {
   readonly #busy = new Set<string>();
   readonly #commands: ChannelCommands;
   readonly #failed: (error: unknown, topic: string) => void;
+  #closed = false;
 
   constructor(commands: ChannelCommands, failed: (error: unknown, topic: string) => void) {
     this.#commands = commands;
@@ -49,13 +50,15 @@ export class TopicSubscriptions {
     for (const topic of new Set([...this.#wanted, ...this.#active])) this.#sync(topic);
   }
 
-  /** Forgets everything (the connection is closed for good). */
+  /** Forgets everything and issues nothing more (the connection is closed for good). */
   clear(): void {
+    this.#closed = true;
     this.#wanted.clear();
     this.#active.clear();
   }
 
   #sync(topic: string): void {
+    if (this.#closed) return;
     // The command in flight re-checks when it settles.
     if (this.#busy.has(topic)) return;
     const want = this.#wanted.has(topic);

@@ -16,6 +16,12 @@ export interface RedisBrokerOptions {
   onstatus?: (status: RedisBrokerStatus) => void;
   /** Longest wait between reconnection attempts, in ms. Default: 1000. */
   maxReconnectDelay?: number;
+  /**
+   * Bytes of publishes that may wait for Redis's answer. A Redis that stops answering without
+   * closing the connection looks connected until TCP gives up; past this bound, publishes stay
+   * local (`stats.notCarried`) instead of piling up in memory. Default: 16 MiB.
+   */
+  maxPendingBytes?: number;
 }
 
 /**
@@ -49,6 +55,10 @@ export interface RedisBroker extends Broker {
    * Rejects if `close()` is called before that.
    */
   ready(): Promise<void>;
-  /** Closes both Redis connections. The app's topics are local from then on. */
+  /**
+   * Closes both Redis connections (waiting at most about a second for Redis). The app's topics
+   * are local from then on. A reconnection attempt already scheduled may keep the process alive
+   * for up to `maxReconnectDelay` after this resolves.
+   */
   close(): Promise<void>;
 }

@@ -134,4 +134,46 @@ describe("redisBroker through a Redis outage", () => {
       if (broker.status === "closed") await redis.restart().catch(() => {});
     }
   });
+
+  it("a Redis that stops answering without closing: publishes past maxPendingBytes stay local, close() still returns", async () => {
+    const errors: string[] = [];
+    const broker = redisBroker({ url: redis.url, prefix: "frozen:", maxPendingBytes: 100_000, onerror: (e) => errors.push(e.message) });
+    const app = new Rookery({ broker });
+    try {
+      await broker.ready();
+      redis.pause();
+      const big = "x".repeat(10_000);
+      for (let i = 0; i < 50; i++) app.publish("room", big);
+      // 9 envelopes of 10,010 bytes fit in 100,000; the rest are not carried.
+      expect(broker.stats).toMatchObject({ published: 9, notCarried: 41 });
+      expect(errors).toEqual([expect.stringContaining("maxPendingBytes")]);
+      expect(broker.status).toBe("ready"); // nothing told the client otherwise
+      const started = Date.now();
+      const closing = broker.close();
+      expect(broker.close()).toBe(closing);
+      await closing;
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(errors).toHaveLength(1); // publishes cut off by close() are counted, not reported
+    } finally {
+      await broker.close();
+      await redis.stop("SIGKILL");
+      await redis.restart();
+    }
+  });
+
+  it("close() while the connection is still being made leaves no connection to Redis behind", async () => {
+    const probe = createClient({ url: redis.url });
+    probe.on("error", () => {});
+    await probe.connect();
+    try {
+      const clients = async () => (await probe.sendCommand(["CLIENT", "LIST"]) as string).trim().split("\n").length;
+      const before = await clients();
+      const broker = redisBroker({ url: redis.url });
+      await broker.close();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await clients()).toBe(before);
+    } finally {
+      probe.destroy();
+    }
+  });
 });
