@@ -204,6 +204,9 @@ export function attach(app: Rookery, server: Server | HttpsServer, options: Node
 
 /** Starts a `node:http` server for `app`; resolves once it listens. */
 export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerHandle> {
+  if (options.reusePort && !supportsReusePort(process.versions.node)) {
+    return Promise.reject(new TypeError(`reusePort needs Node 22.12 or later (this is ${process.versions.node}); older versions ignore it`));
+  }
   const host = new NodeHost(app, options);
   const handshakeTimeout = options.handshakeTimeout ?? 10_000;
   const server = createServer(
@@ -217,9 +220,6 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
   );
   host.listenUpgrades(server);
   const hostname = options.hostname ?? "0.0.0.0";
-  if (options.reusePort && !supportsReusePort(process.versions.node)) {
-    return Promise.reject(new TypeError(`reusePort needs Node 22.12 or later (this is ${process.versions.node}); older versions ignore it`));
-  }
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port ?? 0, host: hostname, reusePort: options.reusePort ?? false }, () => {

@@ -14,13 +14,16 @@ export interface Served {
 export type Fallback = (request: Request) => Response | Promise<Response>;
 
 const g = globalThis as {
-  Deno?: { args: string[]; addSignalListener(signal: string, fn: () => void): void; exit(code: number): never };
+  Deno?: { args: string[]; pid: number; addSignalListener(signal: string, fn: () => void): void; exit(code: number): never };
   Bun?: unknown;
-  process?: { argv: string[]; on(signal: string, fn: () => void): void; exit(code: number): never };
+  process?: { argv: string[]; pid: number; on(signal: string, fn: () => void): void; exit(code: number): never };
 };
 
 /** Which runtime this is. */
 export const runtime: Served["runtime"] = g.Deno ? "deno" : g.Bun ? "bun" : "node";
+
+/** This process's id, on every runtime. */
+export const pid: number = g.Deno?.pid ?? g.process?.pid ?? 0;
 
 /** Command-line arguments, the same way on every runtime. */
 export const args: string[] = g.Deno ? g.Deno.args : (g.process?.argv.slice(2) ?? []);

@@ -12,7 +12,7 @@
  */
 import type { RedisBroker } from "../../adapters/redis.ts";
 import { startCluster, stopWithPrimary } from "../cluster.ts";
-import { args, exit, flag, onSignal, runtime, serveAny } from "../serve_any.ts";
+import { args, exit, flag, onSignal, pid, runtime, serveAny } from "../serve_any.ts";
 import { chatApp } from "./app.ts";
 
 const port = Number(flag("port", "8080"));
@@ -38,7 +38,7 @@ if (workers > 1 && !isWorker) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) onSignal(signal, () => void cluster.stop().then(() => exit(0)));
 } else {
   const broker = redisUrl ? await connectBroker(redisUrl) : undefined;
-  const { app, fetch } = chatApp({ ...(broker ? { broker } : {}), worker: `${runtime} ${isWorker ? "worker" : "process"} ${globalPid()}` });
+  const { app, fetch } = chatApp({ ...(broker ? { broker } : {}), worker: `${runtime} ${isWorker ? "worker" : "process"} ${pid}` });
   const server = await serveAny(app, { port, hostname, fetch, reusePort: isWorker });
   console.log(`chat running at http://${server.hostname}:${server.port}/ (${server.runtime})`);
   const stop = () => void server.close().then(() => broker?.close()).then(() => exit(0));
@@ -54,9 +54,4 @@ async function connectBroker(url: string): Promise<RedisBroker> {
   const waited = await Promise.race([broker.ready().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
   if (!waited) console.error(`[redis] ${url} not reachable yet; serving, rooms stay on this process until it is`);
   return broker;
-}
-
-function globalPid(): number {
-  const g = globalThis as { Deno?: { pid: number }; process?: { pid: number } };
-  return g.Deno?.pid ?? g.process?.pid ?? 0;
 }

@@ -8,7 +8,7 @@
  * Prints one JSON object with the scenario's figures.
  */
 import { readFileSync } from "node:fs";
-import { Client, frame } from "./raw_ws.ts";
+import { Client, frame, openMany, sleep } from "./raw_ws.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -24,7 +24,6 @@ const TEXT32 = frame(1, Buffer.from("x".repeat(32)));
 const BIN64K = frame(2, new Uint8Array(64 * 1024).fill(7));
 const CLOSE = frame(8, Uint8Array.of(0x03, 0xe8));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const readRss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 /** The server's RSS after it collected garbage (SIGUSR2, see servers/gc_hook.ts). */
 async function rss(): Promise<number> {
@@ -32,11 +31,6 @@ async function rss(): Promise<number> {
   await sleep(400);
   return readRss();
 }
-const openMany = async (path: string, n: number, batch = 100) => {
-  const all: Client[] = [];
-  for (let i = 0; i < n; i += batch) all.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => Client.open(port, path)))));
-  return all;
-};
 
 async function latency() {
   const c = await Client.open(port, "/echo");
@@ -58,7 +52,7 @@ async function latency() {
 
 /** Keeps `inFlight` frames in flight on each of `n` connections for the run; returns frames and bytes received. */
 async function pump(path: string, n: number, inFlight: number, payload: Buffer) {
-  const clients = await openMany(path, n);
+  const clients = await openMany([port], path, n);
   let counting = false;
   for (const c of clients) {
     c.onFrame = () => c.socket.write(payload);
@@ -105,7 +99,7 @@ async function memory() {
   const n = Number(arg("connections", "2000"));
   await sleep(300);
   const before = await rss();
-  const clients = await openMany("/echo", n);
+  const clients = await openMany([port], "/echo", n);
   await sleep(500);
   const after = await rss();
   for (const c of clients) c.socket.destroy();
@@ -114,7 +108,7 @@ async function memory() {
 
 async function fanout() {
   const n = Number(arg("connections", "1000"));
-  const subs = await openMany("/sub", n);
+  const subs = await openMany([port], "/sub", n);
   const pub = await Client.open(port, "/pub");
   await sleep(300);
   const messages = 50;

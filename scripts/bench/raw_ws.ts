@@ -108,3 +108,17 @@ export class Client {
   }
 }
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Opens `n` connections to `path`, `batch` at a time (so the server's accept queue is not
+ * flooded); connection i goes to `ports[i % ports.length]`.
+ */
+export async function openMany(ports: number[], path: string, n: number, batch = 100): Promise<Client[]> {
+  const all: Client[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const opening = Array.from({ length: Math.min(batch, n - i) }, (_, j) => Client.open(ports[(i + j) % ports.length]!, path));
+    all.push(...(await Promise.all(opening)));
+  }
+  return all;
+}

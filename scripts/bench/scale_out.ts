@@ -12,11 +12,10 @@ import { cpus } from "node:os";
 import { createClient } from "redis";
 import { startRedis } from "../redis_server.ts";
 import { type RunningServer, type Runtime, startServer } from "../spawn_server.ts";
-import { Client, frame } from "./raw_ws.ts";
+import { Client, frame, openMany, sleep } from "./raw_ws.ts";
 
 const SCRIPT = "scripts/bench/servers/rookery.ts";
 const TEXT32 = frame(1, Buffer.from("x".repeat(32)));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Config {
   label: string;
@@ -54,11 +53,7 @@ async function measure(config: Config, redisUrl: string, subscribers: number, ro
     for (const runtime of config.runtimes) {
       servers.push(await startServer(runtime, SCRIPT, { args: config.redis ? ["--redis", redisUrl] : [] }));
     }
-    const subs: Client[] = [];
-    for (let i = 0; i < subscribers; i += 100) {
-      const batch = Array.from({ length: Math.min(100, subscribers - i) }, (_, j) => Client.open(servers[(i + j) % servers.length]!.port, "/sub"));
-      subs.push(...(await Promise.all(batch)));
-    }
+    const subs = await openMany(servers.map((s) => s.port), "/sub", subscribers);
     const pub = await Client.open(servers[0]!.port, "/pub");
     if (config.redis) {
       for (let i = 0; i < 500; i++) {

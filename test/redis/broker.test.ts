@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { redisBroker } from "../../adapters/redis.ts";
 import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
-import { client, instance, type Instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
+import { client, foreignText, instance, type Instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
 
 let redis: PrivateRedis;
 let probe: ReturnType<typeof createClient>;
@@ -100,7 +100,7 @@ describe("redisBroker on Node", () => {
       await until(async () => (await listeners(`${prefix}lobby`)) === 1);
       await probe.publish(`${prefix}lobby`, "plain text from some other service");
       // A well-formed message from a non-Rookery publisher (any id but the instance's own).
-      await probe.publish(`${prefix}lobby`, Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("hi")]));
+      await probe.publish(`${prefix}lobby`, foreignText("hi"));
       await until(() => a.got.length === 1);
       expect(a.got).toEqual(["hi"]);
       expect(one.broker.stats.malformed).toBe(1);
@@ -140,7 +140,7 @@ describe("redisBroker on Node", () => {
       expect(await listeners(`${prefix}churn`)).toBe(0);
       broker.subscribe("churn");
       await until(async () => (await listeners(`${prefix}churn`)) === 1);
-      await probe.publish(`${prefix}churn`, Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("once")]));
+      await probe.publish(`${prefix}churn`, foreignText("once"));
       await until(() => got.length > 0);
       await new Promise((r) => setTimeout(r, 100));
       expect(got).toEqual(["once"]);
@@ -168,7 +168,7 @@ describe("redisBroker on Node", () => {
       broker.subscribe("t");
       await until(async () => (await listeners(`${prefix}t`)) === 1);
       await probe.publish(`${prefix}t`, "not an envelope");
-      await probe.publish(`${prefix}t`, Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("after")]));
+      await probe.publish(`${prefix}t`, foreignText("after"));
       await until(() => got.length > 0);
       expect(got).toEqual(["after"]);
       expect(broker.status).toBe("ready");

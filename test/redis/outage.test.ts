@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { redisBroker } from "../../adapters/redis.ts";
 import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
-import { client, instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
+import { client, foreignText, instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
 
 /** The bound this suite promises for delivery to resume once Redis is back (README "Scaling out"). */
 const RESUME_MS = 5000;
@@ -117,7 +117,7 @@ describe("redisBroker through a Redis outage", () => {
       await probe.connect();
       await until(async () => (await listenerCount(probe, "flight:room")) === 1, RESUME_MS);
       expect(await listenerCount(probe, "flight:room")).toBe(1);
-      await probe.publish("flight:room", Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from("made it")]));
+      await probe.publish("flight:room", foreignText("made it"));
       await until(() => got.length > 0);
       expect(got).toEqual(["made it"]);
 

@@ -72,3 +72,12 @@ export async function stopInstance(i: Instance): Promise<void> {
   await i.server.close();
   await i.broker.close();
 }
+
+/**
+ * A text message as another service would publish it into a room, built by hand from the format
+ * the README documents (version 1, "t", an 8-byte id no instance has, UTF-8), not with Rookery's
+ * own encoder.
+ */
+export function foreignText(text: string): Buffer {
+  return Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from(text)]);
+}
