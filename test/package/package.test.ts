@@ -35,7 +35,10 @@ const _typed: Connection<{ n: number }> | undefined = undefined;
 void _typed;
 `;
 
-// The consumer installs the same redis client version the workspace tests with (from npm's cache).
+// The consumer installs the same redis client version the workspace tests with. `--prefer-offline`
+// takes it from npm's cache when an earlier install put it there and from the registry otherwise:
+// `npm ci` caches only tarballs, not the packument a fresh `npm install` resolves from, so
+// `--offline` failed on every new machine (ENOTCACHED).
 const redisVersion = (JSON.parse(execFileSync("npm", ["pkg", "get", "devDependencies.redis"], { cwd: root, encoding: "utf8" })) as string);
 
 beforeAll(() => {
@@ -44,7 +47,7 @@ beforeAll(() => {
   run("npm", ["pack", "--pack-destination", dir, "--silent"], join(root, "npm"));
   const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { rookery: `file:./${tarball}`, redis: redisVersion } }));
-  run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent"], dir);
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent"], dir);
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
