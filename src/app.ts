@@ -46,6 +46,7 @@ export class Rookery {
     if (socket.maxPayload !== undefined) checkPayloadLimit(socket.maxPayload, "maxPayload");
     if (socket.maxBufferedAmount !== undefined) checkPayloadLimit(socket.maxBufferedAmount, "maxBufferedAmount");
     if (socket.slowReader !== undefined) checkSlowReader(socket.slowReader);
+    if (socket.maxBacklog !== undefined) checkPayloadLimit(socket.maxBacklog, "maxBacklog");
     if (socket.idleTimeout !== undefined) checkIdleTimeout(socket.idleTimeout, "idleTimeout");
     if (socket.allowedOrigins !== undefined) socket.allowedOrigins = checkOrigins(socket.allowedOrigins, "allowedOrigins");
     this.options = socket;

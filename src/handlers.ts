@@ -91,6 +91,17 @@ export interface SocketOptions {
    */
   slowReader?: "close" | "drop";
   /**
+   * Inbound flow control: bytes of messages one connection may have received and not yet
+   * handed to `onmessage` (they wait while an earlier handler's promise is pending). Each
+   * waiting message counts its payload (text: its length in UTF-16 units) plus 128 bytes. A
+   * message that arrives when nothing waits is always taken (`maxPayload` bounds it). Past the
+   * bound, the Node adapter stops reading the socket until the backlog is back under half the
+   * bound, so TCP pushes back on the client and nothing is lost; Deno's and Bun's sockets cannot
+   * stop reading, so there the connection fails with 1008 (`onerror` with a
+   * `PolicyViolationError`, then `onclose`). `Infinity` turns it off. Default: 1 MiB.
+   */
+  maxBacklog?: number;
+  /**
    * Origins whose browser pages may connect: exact origins (`"https://example.com"`) or a
    * predicate. A handshake whose `Origin` is not allowed gets 403 before `onaccept` runs.
    * Requests without `Origin` (non-browser clients) pass. Default: off, so any web page can

@@ -8,8 +8,11 @@
  *   for it. Synchronous handlers run inline, with no promise in between.
  * - A handler that throws or rejects fails the connection with 1011; messages not yet
  *   delivered are then discarded. A throw in `onerror` or `onclose` is only logged.
+ * - Messages waiting behind a pending handler are bounded (`maxBacklog`): past it the port
+ *   stops reading, or, where it cannot, the connection fails with 1008.
  */
 import type { Rookery } from "./app.ts";
+import { backlogCost, backlogMessage, mayResume, overBacklog } from "./backlog.ts";
 import { CloseCode, fitReason } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
 import { handlerError, WebSocketError } from "./errors.ts";
@@ -20,7 +23,7 @@ import type { NativeTopics, TopicMember } from "./topics.ts";
 import type { Acceptance } from "./upgrade.ts";
 
 type Task =
-  | { kind: "message"; message: string | Uint8Array; isBinary: boolean }
+  | { kind: "message"; message: string | Uint8Array; isBinary: boolean; cost: number }
   | { kind: "drain" }
   | { kind: "error"; error: WebSocketError }
   | { kind: "close"; code: number; reason: string };
@@ -58,6 +61,10 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
   // True while a handler runs or its promise is pending; events then wait in the queue.
   #busy = true;
   #queue: Task[] = [];
+  // Inbound flow control: bytes of the messages in the queue, and whether the port is paused.
+  readonly #maxBacklog: number;
+  #backlog = 0;
+  #readPaused = false;
 
   constructor(app: Rookery, acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined) {
     this.#app = app;
@@ -66,6 +73,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     this.#limit = acceptance.maxPayload;
     this.#maxBuffered = acceptance.maxBufferedAmount;
     this.#slowReader = acceptance.slowReader;
+    this.#maxBacklog = acceptance.maxBacklog;
     this.native = port.native;
     const { url, params, data, protocol } = acceptance;
     this.connection = new Connection({ url, params, data, protocol, remoteAddress }, this);
@@ -90,11 +98,35 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
       return;
     }
     if (this.#busy) {
-      this.#queue.push({ kind: "message", message, isBinary });
+      this.#enqueue(message, isBinary);
       return;
     }
     this.#busy = true;
     this.#settle("onmessage", this.#call(() => this.#handlers.onmessage?.(this.connection, message, isBinary)));
+  }
+
+  /** Queues a message behind a pending handler, within the backlog bound. */
+  #enqueue(message: string | Uint8Array, isBinary: boolean): void {
+    const cost = backlogCost(message);
+    const over = overBacklog(this.#backlog + cost, cost, this.#maxBacklog);
+    if (over && !this.#port.pause) {
+      // The runtime cannot stop reading: fail rather than grow without bound.
+      this.fail(new WebSocketError(CloseCode.POLICY_VIOLATION, backlogMessage(this.#maxBacklog)));
+      return;
+    }
+    this.#backlog += cost;
+    this.#queue.push({ kind: "message", message, isBinary, cost });
+    if (over && !this.#readPaused) {
+      this.#readPaused = true;
+      this.#port.pause!();
+    }
+  }
+
+  /** Reads again: once the backlog has shrunk, or when no later message will be delivered. */
+  #resumeReading(): void {
+    if (!this.#readPaused) return;
+    this.#readPaused = false;
+    this.#port.resume?.();
   }
 
   fail(error: WebSocketError): void {
@@ -102,10 +134,12 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     // Once a close is under way, a broken transport only ends it; it is not a new failure.
     if (error.code === CloseCode.ABNORMAL && this.readyState === ReadyState.CLOSING) return;
     this.#failed = true;
+    // Nothing that arrives from now on is delivered, so reading may go on (the peer's close).
+    this.#resumeReading();
     this.#queue.push({ kind: "error", error });
     // The close frame goes out before onerror runs, so the peer learns of the failure at once.
     if (error.code !== CloseCode.ABNORMAL) this.close(error.code, fitReason(error.message));
-    if (!this.#busy) this.#drain();
+    if (!this.#busy) this.#runQueue();
   }
 
   closed(code: number, reason: string): void {
@@ -119,7 +153,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     const final = this.#sentClose ?? { code, reason };
     if (this.#done) return;
     this.#queue.push({ kind: "close", code: final.code, reason: final.reason });
-    if (!this.#busy) this.#drain();
+    if (!this.#busy) this.#runQueue();
   }
 
   drain(): void {
@@ -128,7 +162,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     this.#backpressured = false;
     if (!this.#handlers.ondrain) return;
     this.#queue.push({ kind: "drain" });
-    if (!this.#busy) this.#drain();
+    if (!this.#busy) this.#runQueue();
   }
 
   send(message: string | Uint8Array): SendStatus {
@@ -167,9 +201,14 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     this.#port.close(code, reason);
   }
 
-  #drain(): void {
+  /** Runs queued tasks in order until one leaves a promise pending. */
+  #runQueue(): void {
     this.#busy = true;
     for (let task = this.#queue.shift(); task; task = this.#queue.shift()) {
+      if (task.kind === "message") {
+        this.#backlog -= task.cost;
+        if (this.#readPaused && mayResume(this.#backlog, this.#maxBacklog)) this.#resumeReading();
+      }
       if (this.#run(task)) return;
     }
     this.#busy = false;
@@ -189,6 +228,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
       case "close":
         this.#done = true;
         this.#queue.length = 0;
+        this.#backlog = 0;
         return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);
     }
   }
@@ -203,23 +243,23 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
   }
 
   /**
-   * Deals with a handler's outcome. With `drain` (the inline paths), goes on with queued
+   * Deals with a handler's outcome. With `thenRunQueue` (the inline paths), goes on with queued
    * tasks. Returns whether a promise is now pending.
    */
-  #settle(handler: string, result: unknown, drain = true): boolean {
+  #settle(handler: string, result: unknown, thenRunQueue = true): boolean {
     if (result instanceof Thrown) {
       this.#handlerFailed(handler, result.error);
     } else if (isThenable(result)) {
       result.then(
-        () => this.#drain(),
+        () => this.#runQueue(),
         (error: unknown) => {
           this.#handlerFailed(handler, error);
-          this.#drain();
+          this.#runQueue();
         },
       );
       return true;
     }
-    if (drain) this.#drain();
+    if (thenRunQueue) this.#runQueue();
     return false;
   }
 
@@ -230,6 +270,8 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     }
     this.#failed = true;
     this.#queue = this.#queue.filter((t) => t.kind !== "message");
+    this.#backlog = 0;
+    this.#resumeReading();
     this.#queue.unshift({ kind: "error", error: handlerError(handler, thrown) });
     this.close(CloseCode.INTERNAL_ERROR, WIRE_REASON_1011);
   }

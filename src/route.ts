@@ -103,6 +103,12 @@ export class WebSocketRoute<Params, Data = undefined> {
     return this;
   }
 
+  /** Inbound flow-control bound for this route, in bytes (see {@link SocketOptions.maxBacklog}). */
+  maxBacklog(bytes: number): this {
+    this.#record.options.maxBacklog = checkPayloadLimit(bytes, `maxBacklog of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
   /** What happens to a send over `maxBufferedAmount` (see {@link SocketOptions.slowReader}). */
   slowReader(policy: "close" | "drop"): this {
     this.#record.options.slowReader = checkSlowReader(policy);

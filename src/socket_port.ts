@@ -14,6 +14,14 @@ export interface SocketPort {
   close(code: number, reason: string): void;
   /** Bytes queued and not yet written to the OS. */
   readonly bufferedAmount: number;
+  /**
+   * Stops reading from the socket (inbound flow control), so the transport pushes back on the
+   * peer. Only where the runtime can: without it, the core fails a connection whose backlog
+   * passes its bound with 1008.
+   */
+  pause?(): void;
+  /** Reads again after `pause`; messages the codec still holds may be reported inside the call. */
+  resume?(): void;
   /** The runtime's native pub/sub for this socket, when it has one (Bun). */
   readonly native?: NativeTopics;
 }

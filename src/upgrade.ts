@@ -1,4 +1,5 @@
 import type { Rookery } from "./app.ts";
+import { DEFAULT_MAX_BACKLOG } from "./backlog.ts";
 import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
 import { DEFAULT_IDLE_TIMEOUT, effectivePayloadLimit } from "./limits.ts";
 import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
@@ -22,6 +23,8 @@ export interface Acceptance {
   /** Send-buffer bound in bytes and what a send over it does. */
   readonly maxBufferedAmount: number;
   readonly slowReader: "close" | "drop";
+  /** Bytes received and waiting for a pending handler before reading pauses (or fails with 1008). */
+  readonly maxBacklog: number;
   /** Seconds of silence before a ping (and as long again before the drop); 0: off. */
   readonly idleTimeout: number;
 }
@@ -115,6 +118,7 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
       maxBufferedAmount: route.options.maxBufferedAmount ?? app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
       slowReader: route.options.slowReader ?? app.options.slowReader ?? "close",
+      maxBacklog: route.options.maxBacklog ?? app.options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
       idleTimeout: route.options.idleTimeout ?? app.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
     },
   };

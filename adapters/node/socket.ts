@@ -35,6 +35,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #heard = true;
   #silentFor = 0;
   #pinged = false;
+  #paused = false;
 
   constructor(app: Rookery, acceptance: Acceptance, socket: Socket, head: Uint8Array, settings: SocketSettings, open: OpenSockets) {
     this.#socket = socket;
@@ -70,6 +71,21 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   send(message: string | Uint8Array): SendStatus {
     if (this.#closeSent) return "dropped";
     return this.#write(messageFrame(message)) ? "sent" : "backpressure";
+  }
+
+  // Inbound flow control: the core pauses reading while too much waits for a pending handler;
+  // the socket stops reading, so TCP pushes back on the client.
+  pause(): void {
+    this.#paused = true;
+    this.#parser.pause();
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    // What the parser kept may fill the backlog again and pause once more inside this call.
+    this.#parser.resume();
+    if (!this.#paused) this.#socket.resume();
   }
 
   close(code: number, reason: string): void {

@@ -65,6 +65,9 @@ export class FrameParser {
   #fragments: Uint8Array[] | undefined;
   #textParts: string[] | undefined;
   #streamDecoder: TextDecoder | undefined;
+  // Flow control: while paused, bytes are kept but no further frame is read.
+  #paused = false;
+  #parsing = false;
 
   constructor(events: ParserEvents, options: ParserOptions) {
     this.#events = events;
@@ -90,10 +93,39 @@ export class FrameParser {
     if (this.#state === STOPPED || chunk.byteLength === 0) return;
     this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
+    if (!this.#parsing) this.#parse();
+  }
+
+  /**
+   * Reads no further frame until `resume` (the frame under way is finished): bytes pushed
+   * meanwhile are only kept. Called from a `message` event, it stops after that message.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Reads again, reporting at once what the bytes kept while paused hold. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    // Called from inside an event, the loop already running goes on by itself.
+    if (!this.#parsing && this.#state !== STOPPED) this.#parse();
+  }
+
+  #parse(): void {
+    this.#parsing = true;
+    try {
+      this.#readFrames();
+    } finally {
+      this.#parsing = false;
+    }
+  }
+
+  #readFrames(): void {
     for (;;) {
       switch (this.#state) {
         case HEADER:
-          if (this.#buffered < 2) return;
+          if (this.#paused || this.#buffered < 2) return;
           this.#readHeader();
           break;
         case LENGTH_16:

@@ -4,6 +4,7 @@
  * read back over plain HTTP (`GET /events?t=TAG`), the side channel the runner uses.
  */
 import { type Broker, type Connection, Rookery } from "../../mod.ts";
+import { addFlowRoutes } from "./fixture_flow.ts";
 
 export interface FixtureOptions {
   idleTimeout?: number;
@@ -132,22 +133,33 @@ export function fixtureApp(runtime: string, { idleTimeout, broker }: FixtureOpti
     .onerror((conn, error) => record(conn, `error:${error.code}:${error.name}`))
     .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
 
+  const flow = addFlowRoutes(app, record);
+
   const fetch = (req: Request): Response => {
     const url = new URL(req.url);
+    const answered = flow(url);
+    if (answered) return answered;
     if (url.pathname === "/events") return Response.json(events.get(url.searchParams.get("t") ?? "") ?? []);
-    if (url.pathname === "/stats") return Response.json({ ...soak, heapUsed: collectedHeap(), topics: app.topics.size });
+    if (url.pathname === "/stats") return Response.json({ ...soak, ...collectedMemory(), topics: app.topics.size });
     if (url.pathname === "/hello") return new Response(`hello from ${runtime}`);
     return new Response("no such page", { status: 404 });
   };
   return { app, fetch, transcripts: () => Object.fromEntries(events) };
 }
 
-/** Heap in use after a full collection (the server runs with gc exposed), in bytes. */
-function collectedHeap(): number {
+/**
+ * Memory in use after a full collection (the server runs with gc exposed), in bytes: the JS heap,
+ * and the heap plus what array buffers hold outside it (Bun's `heapUsed` already counts those).
+ */
+function collectedMemory(): { heapUsed: number; retained: number } {
   // deno-lint-ignore no-explicit-any
   const g = globalThis as any;
   if (g.Bun) g.Bun.gc(true);
   else g.gc?.();
-  if (g.Deno) return g.Deno.memoryUsage().heapUsed;
-  return g.process.memoryUsage().heapUsed;
+  if (g.Deno) {
+    const m = g.Deno.memoryUsage();
+    return { heapUsed: m.heapUsed, retained: m.heapUsed + m.external };
+  }
+  const m = g.process.memoryUsage();
+  return { heapUsed: m.heapUsed, retained: g.Bun ? m.heapUsed : m.heapUsed + m.arrayBuffers };
 }

@@ -273,3 +273,80 @@ describe("properties (fast-check)", () => {
     );
   });
 });
+
+describe("pause and resume (inbound flow control)", () => {
+  function pausable() {
+    const out: string[] = [];
+    const hooks: { onMessage?: (m: string) => void } = {};
+    const parser: FrameParser = new FrameParser(
+      {
+        message: (m) => {
+          out.push(m as string);
+          hooks.onMessage?.(m as string);
+        },
+        ping: () => out.push("ping"),
+        pong: () => {},
+        closeReceived: (code) => out.push(`close:${code}`),
+        error: (e) => out.push(`error:${e.code}`),
+      },
+      { maxPayload: Infinity, allowUnmasked: false },
+    );
+    return { parser, out, hooks };
+  }
+  const three = () => cat(clientFrame(1, "a"), clientFrame(1, "b"), clientFrame(9, ""), clientFrame(1, "c"));
+
+  it("paused from a message event, it stops after that message and keeps the rest", () => {
+    const { parser, out, hooks } = pausable();
+    hooks.onMessage = (m) => m === "a" && parser.pause();
+    parser.push(three());
+    expect(out).toEqual(["a"]);
+    parser.push(Uint8Array.from(clientFrame(1, "d")));
+    expect(out).toEqual(["a"]);
+    hooks.onMessage = undefined;
+    parser.resume();
+    expect(out).toEqual(["a", "b", "ping", "c", "d"]);
+  });
+
+  it("a pause while a frame is half read finishes that frame only", () => {
+    const { parser, out } = pausable();
+    const bytesOf = three();
+    parser.push(bytesOf.subarray(0, 3));
+    parser.pause();
+    parser.push(bytesOf.subarray(3));
+    expect(out).toEqual(["a"]);
+    parser.resume();
+    expect(out).toEqual(["a", "b", "ping", "c"]);
+  });
+
+  it("resume called from inside an event goes on in the same loop, in order", () => {
+    const { parser, out, hooks } = pausable();
+    hooks.onMessage = (m) => {
+      if (m === "a") parser.pause();
+      if (m === "a") parser.resume();
+    };
+    parser.push(three());
+    expect(out).toEqual(["a", "b", "ping", "c"]);
+  });
+
+  it("resume after stop reads nothing", () => {
+    const { parser, out } = pausable();
+    parser.pause();
+    parser.push(three());
+    parser.stop();
+    parser.resume();
+    expect(out).toEqual([]);
+  });
+
+  it("any split of the stream with a pause after every message yields the same messages", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 30 }), (texts, step) => {
+        const { parser, out, hooks } = pausable();
+        hooks.onMessage = () => parser.pause();
+        const stream = cat(...texts.map((t) => clientFrame(1, t)));
+        for (let i = 0; i < stream.byteLength; i += step) parser.push(stream.slice(i, i + step));
+        for (let i = 0; i < texts.length && out.length < texts.length; i++) parser.resume();
+        expect(out).toEqual(texts);
+      }),
+    );
+  });
+});

@@ -35,18 +35,21 @@ export interface MemorySocket {
   serverClose: { code: number; reason: string } | undefined;
   /** The peer answers the server's close (or the transport ends after it). */
   finishClose(): void;
+  /** With `pausable`: "pause" and "resume" as the core asked for them, in order. */
+  flow: string[];
 }
 
 export async function connect(
   app: Rookery,
   request: Request,
-  options: { sendStatus?: SendStatus; echoClose?: boolean } = {},
+  options: { sendStatus?: SendStatus; echoClose?: boolean; pausable?: boolean } = {},
 ): Promise<{ response: Response } | { socket: MemorySocket }> {
   const decision = await decideUpgrade(app, request);
   if (decision.kind === "pass") return { response: new Response("not found", { status: 404 }) };
   if (decision.kind === "respond") return { response: decision.response };
   const socket = {
     sent: [],
+    flow: [],
     buffered: 0,
     serverClose: undefined,
     finishClose() {
@@ -67,6 +70,9 @@ export async function connect(
     get bufferedAmount() {
       return socket.buffered;
     },
+    ...(options.pausable
+      ? { pause: () => void socket.flow.push("pause"), resume: () => void socket.flow.push("resume") }
+      : {}),
   };
   const { connection, events } = openConnection(app, decision.acceptance, port, "127.0.0.1");
   socket.connection = connection;
