@@ -32,6 +32,13 @@ export class RedisPubSub implements RedisBroker {
   readonly #maxPending: number;
   /** Whether the current stall (the bound reached) was reported yet. */
   #stallReported = false;
+  /**
+   * Malformed messages are reported at most once per interval: when the last report was made
+   * (`performance.now()`, monotonic), and how many were dropped unreported since.
+   */
+  readonly #malformedInterval: number;
+  #malformedReportedAt = -Infinity;
+  #malformedHeldBack = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisBrokerOptions) {
@@ -42,6 +49,8 @@ export class RedisPubSub implements RedisBroker {
     if (!(maxDelay > 0)) throw new RangeError(`maxReconnectDelay must be a positive number of ms, got ${maxDelay}`);
     this.#maxPending = options.maxPendingBytes ?? 16 * 1024 * 1024;
     if (!(this.#maxPending > 0)) throw new RangeError(`maxPendingBytes must be a positive number, got ${this.#maxPending}`);
+    this.#malformedInterval = options.malformedReportInterval ?? 10_000;
+    if (!(this.#malformedInterval >= 0)) throw new RangeError(`malformedReportInterval must be a number of ms, 0 or more, got ${this.#malformedInterval}`);
     this.#pub = createClient({
       url: options.url ?? "redis://127.0.0.1:6379",
       // A queue would hold every publish of an outage in memory and send it all, late, after.
@@ -150,16 +159,34 @@ export class RedisPubSub implements RedisBroker {
     // This runs inside node-redis's reply parser: nothing may throw out of it.
     try {
       const envelope = decodeEnvelope(bytes);
-      if (envelope.kind === "malformed") {
-        this.stats.malformed++;
-        return this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${envelope.why}`));
-      }
+      if (envelope.kind === "malformed") return this.#malformed(topic, envelope.why);
       if (sameInstance(envelope.from, this.#id)) return;
       this.stats.received++;
       this.#host?.deliver(topic, envelope.message);
     } catch (error) {
       this.#report(new Error(`delivering a message on "${topic}" failed: ${String(error)}`, { cause: error }));
     }
+  }
+
+  /**
+   * Anyone who can publish to the channel can send junk as fast as Redis relays it: count every
+   * one, but report at most one per interval. No timer: the count held back goes out with the
+   * next report, so nothing is scheduled and nothing can keep the process alive.
+   */
+  #malformed(topic: string, why: string): void {
+    this.stats.malformed++;
+    const now = performance.now();
+    if (now - this.#malformedReportedAt < this.#malformedInterval) {
+      this.#malformedHeldBack++;
+      return;
+    }
+    const heldBack = this.#malformedHeldBack;
+    this.#malformedReportedAt = now;
+    this.#malformedHeldBack = 0;
+    const more = heldBack === 0 ? "" : `, and ${heldBack} more malformed messages since the previous report`;
+    // Said in every report, so that silence after the first is not read as "no more junk".
+    const bound = this.#malformedInterval > 0 ? ` (all counted in stats.malformed; reported at most once every ${this.#malformedInterval} ms)` : "";
+    this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${why}${more}${bound}`));
   }
 
   #up(): void {

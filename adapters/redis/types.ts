@@ -9,7 +9,8 @@ export interface RedisBrokerOptions {
   prefix?: string;
   /**
    * Receives the broker's failures: Redis unreachable (once per outage), the first publish an
-   * outage kept from other instances, a malformed channel message. Default: the app's logger.
+   * outage kept from other instances, malformed channel messages (rate-bounded: see
+   * {@link RedisBrokerOptions.malformedReportInterval}). Default: the app's logger.
    */
   onerror?: (error: Error) => void;
   /** Receives every change of {@link RedisBroker.status}. */
@@ -22,6 +23,16 @@ export interface RedisBrokerOptions {
    * local (`stats.notCarried`) instead of piling up in memory. Default: 16 MiB.
    */
   maxPendingBytes?: number;
+  /**
+   * Least time between two reports of malformed channel messages, in ms. Anyone who can publish
+   * to the Redis channels can send junk at any rate, and one report each would flood `onerror`
+   * and the logs. The first malformed message is reported at once; later ones within the
+   * interval are only counted, and the first one after it is reported together with how many
+   * were dropped unreported since the previous report. No timer is involved: if no malformed
+   * message follows, the held-back count is never reported, but every malformed message is
+   * always counted in `stats.malformed`. `0` reports every one. Default: 10000.
+   */
+  malformedReportInterval?: number;
 }
 
 /**
