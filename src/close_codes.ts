@@ -43,18 +43,9 @@ export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
  */
 export function isWireCloseCode(code: number): boolean {
   return (
-    (code >= 1000 && code <= 1003) ||
-    (code >= 1007 && code <= 1014) ||
-    (code >= 3000 && code <= 4999)
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
   );
-}
-
-/**
- * Whether application code may close a connection with `code` through `conn.close`:
- * 1000 or the 3000-4999 application range, as the WHATWG WebSocket API allows.
- */
-export function isApplicationCloseCode(code: number): boolean {
-  return Number.isInteger(code) && (code === 1000 || (code >= 3000 && code <= 4999));
 }
 
 /** Cuts a close reason to the 123 bytes a close frame allows, on a character boundary. */

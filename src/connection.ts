@@ -1,4 +1,4 @@
-import { isApplicationCloseCode } from "./close_codes.ts";
+import { isWireCloseCode } from "./close_codes.ts";
 import { utf8Length } from "./limits.ts";
 
 /**
@@ -134,12 +134,14 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
   }
 
   /**
-   * Starts the closing handshake. `code` is 1000 (default) or in 3000-4999; `reason` is at
-   * most 123 bytes of UTF-8. Throws a `RangeError` otherwise. Does nothing once closing.
+   * Starts the closing handshake. `code` is any code a server may send (RFC 6455 §7.4): 1000
+   * (default), 1001-1003, 1007-1014 (such as 1008 for a policy violation) or 3000-4999;
+   * `reason` is at most 123 bytes of UTF-8. Throws a `RangeError` otherwise (1005, 1006 and
+   * 1015 are only ever reported). Does nothing once closing.
    */
   close(code: number = 1000, reason: string = ""): void {
-    if (!isApplicationCloseCode(code)) {
-      throw new RangeError(`Close code must be 1000 or in 3000-4999, got ${code}`);
+    if (!isWireCloseCode(code)) {
+      throw new RangeError(`Close code must be 1000-1003, 1007-1014 or 3000-4999, got ${code}`);
     }
     if (utf8Length(reason) > 123) {
       throw new RangeError(`Close reason must be at most 123 bytes of UTF-8, got ${utf8Length(reason)}`);

@@ -102,10 +102,16 @@ describe("Connection", () => {
     return r.socket;
   }
 
-  it.each([999, 1001, 1005, 1006, 2999, 5000, 3000.5])("close(%i) is refused", async (code) => {
+  it.each([999, 1004, 1005, 1006, 1015, 2999, 5000, 3000.5])("close(%i) is refused (never sent on the wire)", async (code) => {
     const s = await conn();
     expect(() => s.connection.close(code)).toThrow(RangeError);
     expect(s.serverClose).toBeUndefined();
+  });
+
+  it.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1014, 3000, 4999])("close(%i) is sent: any code a server may send", async (code) => {
+    const s = await conn();
+    s.connection.close(code, "why");
+    expect(s.serverClose).toEqual({ code, reason: "why" });
   });
 
   it("a reason over 123 UTF-8 bytes is refused; 123 is fine", async () => {
