@@ -1,18 +1,35 @@
 /**
- * A small real-time chat on Rookery: rooms from the path (`/chat/:room`), a nickname checked in
- * `onaccept`, join and leave notices, the last lines of each room replayed on join, and topics
- * for the broadcast. The page is served by the fallback HTTP handler. Runtime-agnostic: the
- * server file picks the adapter.
+ * A small real-time chat on Rookery: rooms from the path (`/chat/:room`), a nickname reserved
+ * in `onaccept`, join and leave notices, the last lines of each room replayed on join, and
+ * topics for the broadcast. The page is served by the fallback HTTP handler. Runtime-agnostic:
+ * the server file picks the adapter.
+ *
+ * Hostile clients are bounded: live rooms are capped (503 past it), a room's history is freed
+ * with its last member, a nickname is reserved atomically in `onaccept` (and freed if the
+ * socket never opens), and each connection is held to a message rate.
  *
  * With a broker, messages, joins and leaves reach a room's members on every process; the
- * history replayed on join, the member list in the welcome and the nickname check only cover
- * this process (a real service would keep them in Redis too).
+ * history replayed on join, the member list in the welcome, the nickname check and the room
+ * cap only cover this process (a real service would keep them in Redis too).
  */
-import { type Broker, Rookery } from "../../mod.ts";
+import { type Broker, ReadyState, Rookery } from "../../mod.ts";
 import { PAGE } from "./page.ts";
+import { type Bucket, fullBucket, type Rate, take } from "./rate.ts";
+import { type Hold, Rooms } from "./rooms.ts";
 
 /** Lines of history kept per room. */
 export const HISTORY = 50;
+/** Rooms live at once on one process; a join that would open one more gets 503. */
+export const MAX_ROOMS = 1000;
+/** How long a nickname stays reserved for a handshake whose socket has not opened. */
+export const RESERVE_MS = 5000;
+/** Messages a connection may send per second, sustained. */
+export const RATE_PER_SECOND = 20;
+/** Messages a connection may send at once before the sustained rate applies. */
+export const RATE_BURST = 40;
+/** The close for a sender over the rate: 1008, policy violation. */
+export const RATE_CLOSE = { code: 1008, reason: "Too many messages: slow down" } as const;
+
 const NICK = /^[\p{L}\p{N}_\- ]{1,24}$/u;
 const ROOM = /^[\w-]{1,32}$/;
 
@@ -27,18 +44,32 @@ export interface ChatOptions {
   broker?: Broker;
   /** Names this process in the welcome (the page shows which worker serves you). */
   worker?: string;
+  /** Default: {@link MAX_ROOMS}. */
+  maxRooms?: number;
+  /** Default: {@link RESERVE_MS}. */
+  reserveMs?: number;
 }
 
-export function chatApp({ broker, worker = "" }: ChatOptions = {}): { app: Rookery; fetch: (req: Request) => Response } {
+interface Member {
+  nick: string;
+  room: string;
+  hold: Hold;
+  /** Set once `onopen` has made the nickname this connection's. */
+  joined: boolean;
+  bucket: Bucket;
+}
+
+export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs = RESERVE_MS }: ChatOptions = {}): {
+  app: Rookery;
+  fetch: (req: Request) => Response;
+  rooms: Rooms;
+} {
   const app = new Rookery({ maxPayload: 4096, ...(broker ? { broker } : {}) });
-  const history = new Map<string, ChatEvent[]>();
-  const members = new Map<string, Set<string>>();
+  const rooms = new Rooms({ maxRooms, reserveMs, history: HISTORY });
+  const rate: Rate = { perSecond: RATE_PER_SECOND, burst: RATE_BURST };
 
   const record = (room: string, event: ChatEvent) => {
-    const lines = history.get(room) ?? [];
-    lines.push(event);
-    if (lines.length > HISTORY) lines.splice(0, lines.length - HISTORY);
-    history.set(room, lines);
+    rooms.record(room, event);
     app.publish(room, JSON.stringify(event));
   };
 
@@ -48,28 +79,40 @@ export function chatApp({ broker, worker = "" }: ChatOptions = {}): { app: Rooke
       const nick = (new URL(req.url).searchParams.get("nick") ?? "").trim();
       if (!ROOM.test(room)) return new Response("Room names are 1-32 letters, digits, _ or -\n", { status: 400 });
       if (!NICK.test(nick)) return new Response("Nicknames are 1-24 letters, digits, spaces, _ or -\n", { status: 400 });
-      if (members.get(room)?.has(nick)) return new Response("That nickname is taken in this room\n", { status: 409 });
-      return { data: { nick, room } };
+      const admission = rooms.reserve(room, nick);
+      if (!admission.ok) return new Response(admission.text, { status: admission.status });
+      const data: Member = { nick, room, hold: admission.hold, joined: false, bucket: fullBucket(rate, performance.now()) };
+      return { data };
     })
     .onopen((conn) => {
-      const { nick, room } = conn.data;
-      const present = members.get(room) ?? new Set<string>();
-      present.add(nick);
-      members.set(room, present);
-      const welcome: ChatEvent = { type: "welcome", nick, room, members: [...present], history: history.get(room) ?? [], worker };
+      const { nick, room, hold } = conn.data;
+      const claimed = rooms.claim(room, nick, hold);
+      if (!claimed.ok) {
+        // The reservation lapsed before the socket opened and the nickname or the last room went to someone else.
+        conn.close(4000 + claimed.status, claimed.text.trim());
+        return;
+      }
+      conn.data.joined = true;
+      const welcome: ChatEvent = { type: "welcome", nick, room, members: rooms.members(room), history: rooms.history(room), worker };
       conn.send(JSON.stringify(welcome));
       conn.subscribe(room);
       record(room, { type: "join", nick, at: Date.now() });
     })
     .onmessage((conn, message, isBinary) => {
+      // Messages already read when the close started still arrive: they must not broadcast.
+      if (conn.readyState !== ReadyState.OPEN || !conn.data.joined) return;
+      if (!take(conn.data.bucket, rate, performance.now())) {
+        conn.close(RATE_CLOSE.code, RATE_CLOSE.reason);
+        return;
+      }
       if (isBinary) return;
       const text = (message as string).trim().slice(0, 500);
       if (text) record(conn.data.room, { type: "message", nick: conn.data.nick, text, at: Date.now() });
     })
     .onclose((conn) => {
-      const { nick, room } = conn.data;
-      members.get(room)?.delete(nick);
-      if (members.get(room)?.size === 0) members.delete(room);
+      const { nick, room, joined } = conn.data;
+      if (!joined) return;
+      rooms.leave(room, nick);
       record(room, { type: "leave", nick, at: Date.now() });
     });
 
@@ -80,5 +123,5 @@ export function chatApp({ broker, worker = "" }: ChatOptions = {}): { app: Rooke
     }
     return new Response("Not Found\n", { status: 404 });
   };
-  return { app, fetch };
+  return { app, fetch, rooms };
 }

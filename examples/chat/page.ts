@@ -63,16 +63,23 @@ $("join").onsubmit = (ev) => {
   const wantNick = $("nick").value.trim(), wantRoom = $("room").value.trim();
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   ws = new WebSocket(scheme + "://" + location.host + "/chat/" + encodeURIComponent(wantRoom) + "?nick=" + encodeURIComponent(wantNick));
+  let joined = false;
   ws.onmessage = (m) => {
     const e = JSON.parse(m.data);
     if (e.type === "welcome") {
+      joined = true; $("status").textContent = "";
       $("join").hidden = true; $("say").hidden = false; $("text").focus();
       me = e.nick; room = e.room; members = new Set(e.members);
       $("served").textContent = e.worker ? "served by " + e.worker : "";
       e.history.forEach((h) => show(h, false));
     } else show(e, true);
   };
-  ws.onclose = (c) => { $("status").textContent = c.code === 1000 || c.code === 1001 ? "disconnected" : "could not join (" + c.code + ")"; $("join").hidden = false; $("say").hidden = true; };
+  // The server says why it closed (too many messages, nickname taken...): show the person.
+  ws.onclose = (c) => {
+    const why = c.reason ? ": " + c.reason : c.code === 1000 || c.code === 1001 ? "" : " (" + c.code + ")";
+    $("status").textContent = (joined ? "Disconnected" : "could not join") + why;
+    $("join").hidden = false; $("say").hidden = true;
+  };
 };
 $("say").onsubmit = (ev) => {
   ev.preventDefault();

@@ -103,4 +103,23 @@ describe("chat demo in Chromium", () => {
     await first.context().close();
     await page.context().close();
   });
+
+  it("a page that sends past the rate limit is told why it was disconnected", async () => {
+    const page = await join("flo", "rapids");
+    // Through the page's own form, faster than any person types: past the burst of 40.
+    await page.evaluate(() => {
+      const text = document.getElementById("text") as HTMLInputElement;
+      const say = document.getElementById("say") as HTMLFormElement;
+      for (let i = 0; i < 100; i++) {
+        text.value = `line ${i}`;
+        say.requestSubmit();
+      }
+    });
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "Disconnected: Too many messages: slow down", undefined, {
+      timeout: 10_000,
+    });
+    expect(await page.isVisible("#join")).toBe(true);
+    expect(await page.isVisible("#say")).toBe(false);
+    await page.context().close();
+  });
 });
