@@ -28,7 +28,16 @@ import { DEFAULT_IDLE_TIMEOUT, tooBigMessage } from "../src/limits.ts";
 import { openConnection } from "../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
-import { type Acceptance, DEFAULT_MAX_BUFFERED, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
+import {
+  type Acceptance,
+  asksUpgrade,
+  closingConnection,
+  DEFAULT_MAX_BUFFERED,
+  decideUpgrade,
+  type FetchHandler,
+  fallbackResponse,
+  textResponse,
+} from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -77,6 +86,7 @@ declare const Bun: {
     hostname: string;
     reusePort: boolean;
     fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
+    error: (error: Error) => Response;
     websocket: BunWebSocketHandlers;
   }): BunServer;
 };
@@ -97,7 +107,11 @@ export interface BunServeOptions {
   hostname?: string;
   /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
   fetch?: FetchHandler;
-  /** Milliseconds `close()` waits for connections to finish closing. Default: 5000. */
+  /**
+   * Milliseconds `close()` waits for connections to finish closing. Default: 5000. (A peer that
+   * never finishes a closing handshake is released by Bun at its `idleTimeout`: Bun 1.4 has no
+   * way to drop a socket it already reported closed.)
+   */
   closeTimeout?: number;
   /**
    * Lets several processes listen on this port (SO_REUSEPORT): the kernel spreads new
@@ -115,6 +129,9 @@ export interface BunServerHandle {
   /** Closes every WebSocket with 1001 "server shutting down", waits for them, stops the server. */
   close(): Promise<void>;
 }
+
+/** Milliseconds a server-side close waits for the peer before the socket is dropped. */
+const DEFAULT_CLOSE_TIMEOUT = 5000;
 
 /** The largest `maxPayloadLength` Bun accepts (it must be an integer; 2^53 throws). */
 const BUN_MAX_PAYLOAD = 2 ** 32;
@@ -151,6 +168,12 @@ function bunFailure(code: number, reason: string, limit: number): { error: WebSo
   }
   const error = new WebSocketError(failure, failure === CloseCode.MESSAGE_TOO_BIG ? tooBigMessage(limit) : reason);
   return { error, code: failure, reason: error.message };
+}
+
+/** The fixed answer when Rookery's side of a request fails: logged, never shown. */
+function internalError(app: Rookery, error: unknown): Response {
+  app.log("WebSocket request failed", error);
+  return textResponse(500, "Internal Server Error", { connection: "close" });
 }
 
 /** Bun's per-server limit for `app`: its largest effective route limit, within Bun's range. */
@@ -194,16 +217,27 @@ function publisherOf(server: BunServer): BunSocketData["publishAll"] {
 }
 
 function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
-  const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
+  const handle = async (req: Request, server: BunServer): Promise<Response | undefined> => {
     const decision = await decideUpgrade(app, req);
-    if (decision.kind === "pass") return fallbackResponse(app, req, fallback);
+    if (decision.kind === "pass") {
+      const response = await fallbackResponse(app, req, fallback);
+      return asksUpgrade(req) ? closingConnection(response) : response;
+    }
     if (decision.kind === "respond") return decision.response;
     const { acceptance } = decision;
     const headers = new Headers(acceptance.headers);
     // An empty value stops Bun from echoing the client's first offer.
     if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
     if (server.upgrade(req, { data: { acceptance, events: undefined, publishAll: publisherOf(server) }, headers })) return undefined;
-    return textResponse(400, "WebSocket upgrade failed");
+    return textResponse(400, "WebSocket upgrade failed", { connection: "close" });
+  };
+  const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
+    try {
+      return await handle(req, server);
+    } catch (error) {
+      // Never Bun's development error page (paths, source lines, a stack), whatever NODE_ENV is.
+      return internalError(app, error);
+    }
   };
 
   const websocket: BunWebSocketHandlers = {
@@ -261,11 +295,14 @@ export function handlers(
 export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunServerHandle> {
   const open = new OpenSockets();
   const hostname = options.hostname ?? "0.0.0.0";
+  const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
   const server = Bun.serve({
     port: options.port ?? 0,
     hostname,
     reusePort: options.reusePort ?? false,
     ...createHandlers(app, options.fetch, open),
+    // Bun's own answer to a throw is a development page with paths and source lines.
+    error: (error) => internalError(app, error),
   });
   return Promise.resolve({
     port: server.port ?? 0,
@@ -275,7 +312,7 @@ export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunS
       // Stop listening first; Bun's stop(false) resolves only once every connection is gone,
       // so it is not awaited here (that would wait for the closes issued just below).
       Promise.resolve(server.stop(false)).catch(() => {});
-      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? 5000);
+      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", closeTimeout);
       await server.stop(true);
     },
   });

@@ -26,7 +26,7 @@ import { WebSocketError } from "../src/errors.ts";
 import { openConnection } from "../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
-import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse } from "../src/upgrade.ts";
+import { type Acceptance, asksUpgrade, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -69,6 +69,26 @@ const DEFAULT_CLOSE_TIMEOUT = 5000;
 
 /** `send` reports backpressure once this many bytes wait in Deno's buffer. */
 const HIGH_WATER_MARK = 16 * 1024;
+
+/**
+ * `response`, sent so that Deno ends the connection after it. Deno keeps a connection alive
+ * whatever `Connection` says (measured on 2.9.6: a request pipelined behind a refused upgrade was
+ * served), and a handler cannot close it; but Deno drops the connection when a response body
+ * fails. So the body is streamed (chunked) and fails after its last byte: the client gets the
+ * status, the headers and the whole text, then the end of the connection (no final chunk).
+ */
+function endingConnection(response: Response): Response {
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  headers.set("connection", "close");
+  const failAtEnd = new TransformStream<Uint8Array, Uint8Array>({
+    flush(controller) {
+      controller.error(new Error("the connection ends after a refused upgrade"));
+    },
+  });
+  const body = (response.body ?? new Blob([]).stream()).pipeThrough(failAtEnd);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
 
 /** Turns Deno's socket into the core's `SocketPort` and reports its events to the core. */
 function wire(
@@ -145,12 +165,13 @@ function wire(
 }
 
 function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets, closeTimeout: number) {
-  return async (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
-    // Deno's `info` is only readable before the handler first awaits.
-    const remoteAddress = info?.remoteAddr.hostname;
+  const handle = async (req: Request, remoteAddress: string | undefined): Promise<Response> => {
     const decision = await decideUpgrade(app, req);
-    if (decision.kind === "pass") return fallbackResponse(app, req, fallback);
-    if (decision.kind === "respond") return decision.response;
+    if (decision.kind === "pass") {
+      const response = await fallbackResponse(app, req, fallback);
+      return asksUpgrade(req) ? endingConnection(response) : response;
+    }
+    if (decision.kind === "respond") return endingConnection(decision.response);
     const { acceptance } = decision;
     const { socket, response } = Deno.upgradeWebSocket(req, {
       ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
@@ -159,6 +180,17 @@ function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: O
     for (const [name, value] of acceptance.headers) response.headers.set(name, value);
     wire(app, acceptance, socket, remoteAddress, open, closeTimeout);
     return response;
+  };
+  return async (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
+    // Deno's `info` is only readable before the handler first awaits.
+    const remoteAddress = info?.remoteAddr.hostname;
+    try {
+      return await handle(req, remoteAddress);
+    } catch (error) {
+      // Deno would answer 500 itself, with a stack in its log for every such request.
+      app.log("WebSocket request failed", error);
+      return endingConnection(textResponse(500, "Internal Server Error"));
+    }
   };
 }
 

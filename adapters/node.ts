@@ -28,7 +28,7 @@ import { CloseCode } from "../src/close_codes.ts";
 import { createHash } from "node:crypto";
 import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
-import { answerPlainRequest, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
+import { answerPlainRequest, badHostResponse, decideUpgrade, type FetchHandler, fallbackResponse, hasValidHost, textResponse } from "../src/upgrade.ts";
 import { watchWhileDeciding } from "./node/early_data.ts";
 import { supportsReusePort } from "./node/reuse_port.ts";
 import { NodeWebSocket } from "./node/socket.ts";
@@ -102,13 +102,30 @@ class NodeHost {
     this.#closeTimeout = options.closeTimeout ?? 5000;
   }
 
+  /** Never rejects: whatever fails answers the client (500 for our own failures) and is logged. */
   async upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array): Promise<boolean> {
-    let request: Request;
     try {
-      request = toRequest(req, false);
-    } catch {
+      return await this.#upgrade(req, socket, head);
+    } catch (error) {
+      this.app.log("WebSocket upgrade failed", error);
       socket.on("error", () => {});
-      await sendRawResponse(socket, textResponse(400, "Malformed request"));
+      await sendRawResponse(socket, textResponse(500, "Internal Server Error")).catch(() => socket.destroy());
+      return true;
+    }
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array): Promise<boolean> {
+    let request: Request | undefined;
+    try {
+      // Node accepts an HTTP/1.1 request without a Host; RFC 9112 §3.2 asks for 400.
+      request = req.headers.host === undefined ? undefined : toRequest(req, false);
+    } catch {
+      request = undefined;
+    }
+    // Before routing: runtimes build the URL from the Host, which must not choose the route.
+    if (!request || !hasValidHost(request)) {
+      socket.on("error", () => {});
+      await sendRawResponse(socket, badHostResponse());
       return true;
     }
     // Not ours: decided before reading anything, so the caller gets the socket untouched.
@@ -141,8 +158,16 @@ class NodeHost {
   }
 
   async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let request: Request;
     try {
-      const request = toRequest(req, true);
+      if (req.headers.host === undefined) throw new TypeError("no Host header");
+      request = toRequest(req, true);
+    } catch {
+      // No Host, or one no URL can be built from (answerPlainRequest answers the other malformed ones).
+      await sendResponse(res, badHostResponse(), false).catch(() => res.destroy());
+      return;
+    }
+    try {
       const response = answerPlainRequest(this.app, request) ?? (await fallbackResponse(this.app, request, this.options.fetch));
       await sendResponse(res, response, req.method === "HEAD");
     } catch (error) {
@@ -159,15 +184,9 @@ class NodeHost {
 
   listenUpgrades(server: Server | HttpsServer): void {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.upgrade(req, socket, head).then(
-        async (handled) => {
-          if (!handled) await sendRawResponse(socket, textResponse(404, "Not Found"));
-        },
-        (error: unknown) => {
-          this.app.log("WebSocket upgrade failed", error);
-          socket.destroy();
-        },
-      );
+      void this.upgrade(req, socket, head).then(async (handled) => {
+        if (!handled) await sendRawResponse(socket, textResponse(404, "Not Found")).catch(() => socket.destroy());
+      });
     });
   }
 }

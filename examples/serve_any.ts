@@ -47,7 +47,7 @@ export function exit(code: number): never {
 
 export async function serveAny(
   app: Rookery,
-  options: { port: number; hostname: string; fetch?: Fallback; reusePort?: boolean },
+  options: { port: number; hostname: string; fetch?: Fallback; reusePort?: boolean; closeTimeout?: number },
 ): Promise<Served> {
   // The specifiers are variables so each runtime only loads (and type-checks) its own adapter.
   const adapter = `../adapters/${runtime}.ts`;

@@ -1,6 +1,6 @@
 import { type Broker, checkBroker } from "./broker.ts";
 import type { SocketOptions } from "./handlers.ts";
-import { checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
+import { checkFragments, checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
 import { compilePattern, type PathParams, Router } from "./path.ts";
 import { checkTopic, type MessageData, toMessage } from "./connection.ts";
 import { type RouteRecord, WebSocketRoute } from "./route.ts";
@@ -47,6 +47,7 @@ export class Rookery {
     if (socket.maxBufferedAmount !== undefined) checkPayloadLimit(socket.maxBufferedAmount, "maxBufferedAmount");
     if (socket.slowReader !== undefined) checkSlowReader(socket.slowReader);
     if (socket.maxBacklog !== undefined) checkPayloadLimit(socket.maxBacklog, "maxBacklog");
+    if (socket.maxFragments !== undefined) checkFragments(socket.maxFragments, "maxFragments");
     if (socket.idleTimeout !== undefined) checkIdleTimeout(socket.idleTimeout, "idleTimeout");
     if (socket.allowedOrigins !== undefined) socket.allowedOrigins = checkOrigins(socket.allowedOrigins, "allowedOrigins");
     this.options = socket;

@@ -27,6 +27,11 @@ export class WebSocketError extends Error {
   }
 }
 
+/** The 1008 failure of a connection whose send buffer is over `maxBufferedAmount` (the slow-reader policy). */
+export function slowReaderError(bound: number): WebSocketError {
+  return new WebSocketError(CloseCode.POLICY_VIOLATION, `Send buffer over ${bound} bytes: the client reads too slowly`);
+}
+
 /** Wraps whatever a handler threw as the 1011 error `onerror` receives. */
 export function handlerError(handler: string, thrown: unknown): WebSocketError {
   const detail = thrown instanceof Error ? thrown.message : String(thrown);

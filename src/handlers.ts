@@ -71,9 +71,17 @@ export interface RouteHandlers {
 export interface SocketOptions {
   /**
    * Largest whole message, in bytes, after reassembly. Over it the connection closes with
-   * 1009 and `onerror` runs. `Infinity` (on a route) disables an app-wide limit. Default: none.
+   * 1009 and `onerror` runs. `Infinity` is no limit (Crow's default), as far as the runtime
+   * allows; on a route it disables an app-wide limit. Default: 64 MiB.
    */
   maxPayload?: number;
+  /**
+   * Most data frames one message may arrive in, where Rookery's codec reads the socket (the Node
+   * adapter; Deno's and Bun's own codecs keep fragments cheap themselves). Over it the connection
+   * fails with 1008. A fragment costs memory even when empty, so this bounds a stream of endless
+   * tiny fragments. `Infinity`: no bound. Default: 16,384.
+   */
+  maxFragments?: number;
   /**
    * Accept unmasked client frames (RFC 6455 §5.1 says the server must fail them). A
    * debugging aid, as Crow's default lax mode; honoured by the Node adapter. Default: `false`.

@@ -15,7 +15,7 @@ import type { Rookery } from "./app.ts";
 import { backlogCost, backlogMessage, mayResume, overBacklog } from "./backlog.ts";
 import { CloseCode, fitReason } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
-import { handlerError, WebSocketError } from "./errors.ts";
+import { handlerError, slowReaderError, WebSocketError } from "./errors.ts";
 import type { RouteHandlers } from "./handlers.ts";
 import { exceedsLimit, tooBigMessage } from "./limits.ts";
 import type { SocketEvents, SocketPort } from "./socket_port.ts";
@@ -173,7 +173,7 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     const mayBeOver = this.#backpressured || this.#maxBuffered < HIGH_WATER_MARK_CEILING;
     if (mayBeOver && this.#port.bufferedAmount > this.#maxBuffered) {
       if (this.#slowReader === "close") {
-        this.fail(new WebSocketError(CloseCode.POLICY_VIOLATION, `Send buffer over ${this.#maxBuffered} bytes: the client reads too slowly`));
+        this.fail(slowReaderError(this.#maxBuffered));
       }
       return "dropped";
     }

@@ -13,11 +13,30 @@ export function checkPayloadLimit(value: number, where: string): number {
 }
 
 /**
- * The limit a route enforces: its own if set, else the app's, else none (`Infinity`), as in
- * Crow where `Infinity` on a route plays the part of `UINT64_MAX` and disables the app limit.
+ * Default `maxPayload`: 64 MiB. Crow has no default limit; Rookery has one for the reason it
+ * enforces masking (one client must not take a process down), and 64 MiB is Deno's ceiling, so
+ * all three runtimes agree.
+ */
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+/** Default `maxFragments`: data frames one message may come in (ws closes at the same count). */
+export const DEFAULT_MAX_FRAGMENTS = 16 * 1024;
+
+/**
+ * The limit a route enforces: its own if set, else the app's, else {@link DEFAULT_MAX_PAYLOAD}.
+ * `Infinity` is Crow's unlimited; on a route it plays the part of Crow's `UINT64_MAX` and
+ * disables the app limit.
  */
 export function effectivePayloadLimit(route: number | undefined, app: number | undefined): number {
-  return route ?? app ?? Infinity;
+  return route ?? app ?? DEFAULT_MAX_PAYLOAD;
+}
+
+/** Validates a `maxFragments` value: a whole number from 1, or `Infinity`. */
+export function checkFragments(value: number, where: string): number {
+  if (typeof value !== "number" || !(value >= 1) || (value !== Infinity && !Number.isSafeInteger(value))) {
+    throw new RangeError(`${where} must be a whole number of fragments from 1, or Infinity, got ${String(value)}`);
+  }
+  return value;
 }
 
 /**

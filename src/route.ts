@@ -9,7 +9,7 @@ import type {
   RouteHandlers,
   SocketOptions,
 } from "./handlers.ts";
-import { checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
+import { checkFragments, checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
 import type { CompiledPattern } from "./path.ts";
 
 /** What the core keeps per registered route. */
@@ -100,6 +100,12 @@ export class WebSocketRoute<Params, Data = undefined> {
   /** Slow-reader bound for this route (see {@link SocketOptions.maxBufferedAmount}). */
   maxBufferedAmount(bytes: number): this {
     this.#record.options.maxBufferedAmount = checkPayloadLimit(bytes, `maxBufferedAmount of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
+  /** Most data frames a message may arrive in on this route (see {@link SocketOptions.maxFragments}). */
+  maxFragments(count: number): this {
+    this.#record.options.maxFragments = checkFragments(count, `maxFragments of route ${this.#record.compiled.pattern}`);
     return this;
   }
 

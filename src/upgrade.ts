@@ -1,7 +1,7 @@
 import type { Rookery } from "./app.ts";
 import { DEFAULT_MAX_BACKLOG } from "./backlog.ts";
 import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
-import { DEFAULT_IDLE_TIMEOUT, effectivePayloadLimit } from "./limits.ts";
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAGMENTS, effectivePayloadLimit } from "./limits.ts";
 import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
 
@@ -20,6 +20,8 @@ export interface Acceptance {
   /** The route's effective message limit in bytes (`Infinity`: none). */
   readonly maxPayload: number;
   readonly allowUnmaskedFrames: boolean;
+  /** Most data frames per message (where Rookery's codec reads). */
+  readonly maxFragments: number;
   /** Send-buffer bound in bytes and what a send over it does. */
   readonly maxBufferedAmount: number;
   readonly slowReader: "close" | "drop";
@@ -52,10 +54,53 @@ function respond(status: number, message: string, headers?: HeaderValues): Upgra
 }
 
 /**
+ * `response` with `Connection: close`. A refused upgrade ends its connection: a client (or a
+ * proxy that does not check for the 101) must not go on to send other requests on a connection
+ * it meant to upgrade (WebSocket smuggling). Node's and Bun's servers close after such a
+ * response; the Deno adapter ends the connection itself.
+ */
+export function closingConnection(response: Response): Response {
+  try {
+    response.headers.set("connection", "close");
+    return response;
+  } catch {
+    // Immutable headers (a fetched or Response.error() response): copy it.
+    const copy = new Response(response.body, response);
+    copy.headers.set("connection", "close");
+    return copy;
+  }
+}
+
+/** Whether `request` asks for a protocol upgrade (a non-101 answer must then end the connection). */
+export function asksUpgrade(request: Request): boolean {
+  return request.headers.has("upgrade");
+}
+
+// RFC 3986 host (IP literal, IPv4 or reg-name) and an optional port: nothing that could carry a path.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
+
+/**
+ * Whether `request`'s `Host` header, if it has one, is well-formed. Runtimes build `request.url`
+ * from it, so a malformed one (`host/path?`) could otherwise choose the route; RFC 9112 §3.2
+ * asks for 400. A `Request` built in code may have none (fetch's `Request` leaves it out); an
+ * HTTP/1.1 request without one is each adapter's to refuse.
+ */
+export function hasValidHost(request: Request): boolean {
+  const host = request.headers.get("host");
+  return host === null || HOST.test(host);
+}
+
+/** The answer to a request whose `Host` is malformed, before any routing. */
+export function badHostResponse(): Response {
+  return textResponse(400, "Malformed Host header", { connection: "close" });
+}
+
+/**
  * For a request that is not an upgrade (an adapter's plain HTTP path): the answer when its
  * path is a WebSocket route (426, or 400 for a malformed handshake), else `undefined`.
  */
 export function answerPlainRequest(app: Rookery, request: Request): Response | undefined {
+  if (!hasValidHost(request)) return badHostResponse();
   if (!app.routes.find(new URL(request.url).pathname)) return undefined;
   const problem = checkHandshake(request.method, request.headers) ?? {
     status: 400,
@@ -66,9 +111,23 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
 
 /**
  * Routes `request` and, on a WebSocket route, validates the handshake and runs `onaccept`.
- * Never throws: an `onaccept` throw becomes a logged 500.
+ * Never throws: a malformed `Host` gets 400 before routing; a failure in user code (`onaccept`,
+ * an `allowedOrigins` predicate, headers `Headers` refuses) becomes a logged 500 with a fixed
+ * body. Every refusal carries `Connection: close`.
  */
 export async function decideUpgrade(app: Rookery, request: Request): Promise<UpgradeDecision> {
+  if (!hasValidHost(request)) return { kind: "respond", response: badHostResponse() };
+  let decision: UpgradeDecision;
+  try {
+    decision = await decide(app, request);
+  } catch (error) {
+    app.log(`WebSocket upgrade failed on ${new URL(request.url).pathname}`, error);
+    decision = respond(500, "Internal Server Error");
+  }
+  return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
+}
+
+async function decide(app: Rookery, request: Request): Promise<UpgradeDecision> {
   const url = new URL(request.url);
   const found = app.routes.find(url.pathname);
   if (!found) return PASS;
@@ -116,6 +175,7 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
       headers: new Headers(options.headers),
       maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
+      maxFragments: route.options.maxFragments ?? app.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
       maxBufferedAmount: route.options.maxBufferedAmount ?? app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
       slowReader: route.options.slowReader ?? app.options.slowReader ?? "close",
       maxBacklog: route.options.maxBacklog ?? app.options.maxBacklog ?? DEFAULT_MAX_BACKLOG,

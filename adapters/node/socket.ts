@@ -6,7 +6,7 @@ import type { Socket } from "node:net";
 import type { Rookery } from "../../src/app.ts";
 import { CloseCode } from "../../src/close_codes.ts";
 import type { Connection, SendStatus } from "../../src/connection.ts";
-import { WebSocketError } from "../../src/errors.ts";
+import { slowReaderError, WebSocketError } from "../../src/errors.ts";
 import { openConnection } from "../../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
 import type { OpenSockets } from "../../src/open_sockets.ts";
@@ -36,15 +36,24 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #silentFor = 0;
   #pinged = false;
   #paused = false;
+  #pongPending = false;
+  #nextPing: Uint8Array | undefined;
+  readonly #maxBuffered: number;
+  readonly #log: Rookery["log"];
+  readonly #slowReader: "close" | "drop";
 
   constructor(app: Rookery, acceptance: Acceptance, socket: Socket, head: Uint8Array, settings: SocketSettings, open: OpenSockets) {
     this.#socket = socket;
     this.#closeTimeout = settings.closeTimeout;
     this.#open = open;
     this.#idleTimeout = acceptance.idleTimeout;
+    this.#maxBuffered = acceptance.maxBufferedAmount;
+    this.#log = app.log;
+    this.#slowReader = acceptance.slowReader;
     this.#parser = new FrameParser(this, {
       maxPayload: acceptance.maxPayload,
       allowUnmasked: acceptance.allowUnmaskedFrames,
+      maxFragments: acceptance.maxFragments,
     });
     const { connection, events } = openConnection(app, acceptance, this, socket.remoteAddress);
     this.connection = connection;
@@ -101,7 +110,15 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   /** @internal Bytes from the socket. */
   received(chunk: Uint8Array): void {
     this.#heard = true;
-    this.#parser.push(chunk);
+    try {
+      this.#parser.push(chunk);
+    } catch (error) {
+      // A bug of ours must cost this connection, never the process (this runs in a socket event).
+      this.#log("WebSocket codec failed", error);
+      this.#parser.stop();
+      this.events.fail(new WebSocketError(CloseCode.INTERNAL_ERROR, "internal error"));
+      this.#socket.destroy();
+    }
   }
 
   // ParserEvents
@@ -111,8 +128,30 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   ping(payload: Uint8Array): void {
-    if (!this.#closeSent) this.#write(frame(Opcode.PONG, payload));
+    if (this.#closeSent) return;
+    // §5.5.3: while a pong is unwritten, only the latest ping needs an answer. So a peer that
+    // pings and never reads holds one pong and one ping payload here, however long it goes on.
+    if (this.#pongPending) {
+      this.#nextPing = payload.slice();
+      return;
+    }
+    // Pongs are bound by the send buffer like every message (`maxBufferedAmount`).
+    if (this.#socket.writableLength > this.#maxBuffered) {
+      if (this.#slowReader === "close") this.events.fail(slowReaderError(this.#maxBuffered));
+      return;
+    }
+    this.#pongPending = true;
+    this.#write(frame(Opcode.PONG, payload), this.#pongWritten);
   }
+
+  /** A pong left for the OS: answer the ping that came meanwhile, if any. */
+  readonly #pongWritten = (): void => {
+    this.#pongPending = false;
+    const next = this.#nextPing;
+    if (next === undefined) return;
+    this.#nextPing = undefined;
+    this.ping(next);
+  };
 
   pong(): void {}
 
@@ -135,7 +174,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#socket.end();
   }
 
-  #write(parts: [Uint8Array, Uint8Array]): boolean {
+  #write(parts: [Uint8Array, Uint8Array], written?: () => void): boolean {
     const socket = this.#socket;
     if (!socket.writable) return false;
     // Frames written in one tick leave in one syscall.
@@ -144,8 +183,12 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       socket.cork();
       process.nextTick(uncork, this);
     }
+    if (parts[1].byteLength === 0) {
+      socket.write(parts[0], written);
+      return !socket.writableNeedDrain;
+    }
     socket.write(parts[0]);
-    return parts[1].byteLength === 0 ? !socket.writableNeedDrain : socket.write(parts[1]);
+    return socket.write(parts[1], written);
   }
 
   /** @internal Ends the per-tick write batch. */

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { fitReason } from "../../src/close_codes.ts";
-import { exceedsLimit, utf8Length } from "../../src/limits.ts";
+import { checkFragments, exceedsLimit, utf8Length } from "../../src/limits.ts";
 import { connect, settle, upgradeRequest } from "../support/memory_transport.ts";
 
 describe("effective maxPayload precedence", () => {
   const cases: { name: string; app?: number; route?: number; fits: number; over: number | undefined }[] = [
-    { name: "none set: no limit (Crow's default)", fits: 1 << 20, over: undefined },
+    { name: "none set: 64 MiB (Rookery's secure default, a departure from Crow)", fits: 64 << 20, over: (64 << 20) + 1 },
+    { name: "app Infinity: no limit (Crow's default)", app: Infinity, fits: 65 << 20, over: undefined },
     { name: "app only", app: 10, fits: 10, over: 11 },
     { name: "route only", route: 8, fits: 8, over: 9 },
     { name: "both: the route's wins (smaller)", app: 100, route: 5, fits: 5, over: 6 },
@@ -34,7 +35,7 @@ describe("effective maxPayload precedence", () => {
     if (over !== undefined) expected.push("error:1009", "close:1009");
     expect(events).toEqual(expected);
     if (over !== undefined) expect(r.socket.serverClose?.code).toBe(1009);
-    expect(app.largestPayloadLimit()).toBe(routeLimit ?? appLimit ?? Infinity);
+    expect(app.largestPayloadLimit()).toBe(routeLimit ?? appLimit ?? 64 << 20);
   });
 
   it("text is measured in UTF-8 bytes, not UTF-16 units", async () => {
@@ -82,5 +83,15 @@ describe("fitReason (close reasons the server writes from error messages)", () =
       expect(cut.endsWith("...")).toBe(true);
       expect(cut.slice(0, -3)).toBe(ch.repeat([...cut.slice(0, -3)].length));
     }
+  });
+});
+
+describe("maxFragments validation", () => {
+  it.each([0, -1, 1.5, Number.NaN])("rejects %s on the app and on a route", (bad) => {
+    expect(() => new Rookery({ maxFragments: bad })).toThrow(RangeError);
+    expect(() => new Rookery().ws("/x").maxFragments(bad)).toThrow(/maxFragments of route \/x/);
+  });
+  it.each([1, 16_384, Infinity])("takes %s", (good) => {
+    expect(checkFragments(good, "maxFragments")).toBe(good);
   });
 });

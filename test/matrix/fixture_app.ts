@@ -4,6 +4,7 @@
  * read back over plain HTTP (`GET /events?t=TAG`), the side channel the runner uses.
  */
 import { type Broker, type Connection, Rookery } from "../../mod.ts";
+import { collectedMemory } from "../support/collected_memory.ts";
 import { addFlowRoutes } from "./fixture_flow.ts";
 
 export interface FixtureOptions {
@@ -145,21 +146,4 @@ export function fixtureApp(runtime: string, { idleTimeout, broker }: FixtureOpti
     return new Response("no such page", { status: 404 });
   };
   return { app, fetch, transcripts: () => Object.fromEntries(events) };
-}
-
-/**
- * Memory in use after a full collection (the server runs with gc exposed), in bytes: the JS heap,
- * and the heap plus what array buffers hold outside it (Bun's `heapUsed` already counts those).
- */
-function collectedMemory(): { heapUsed: number; retained: number } {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  if (g.Bun) g.Bun.gc(true);
-  else g.gc?.();
-  if (g.Deno) {
-    const m = g.Deno.memoryUsage();
-    return { heapUsed: m.heapUsed, retained: m.heapUsed + m.external };
-  }
-  const m = g.process.memoryUsage();
-  return { heapUsed: m.heapUsed, retained: g.Bun ? m.heapUsed : m.heapUsed + m.arrayBuffers };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FrameParser } from "../../src/protocol/frame_parser.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
-type Opts = { maxPayload?: number; allowUnmasked?: boolean };
+type Opts = { maxPayload?: number; allowUnmasked?: boolean; maxFragments?: number };
 
 /** Feeds `chunks` to a fresh parser (copies, since it unmasks in place); returns its events. */
 function parse(chunks: Uint8Array[], o: Opts = {}): string[] {
@@ -16,7 +16,7 @@ function parse(chunks: Uint8Array[], o: Opts = {}): string[] {
       closeReceived: (code, reason) => out.push(`close:${code}:${reason}`),
       error: (e) => out.push(`error:${e.code}`),
     },
-    { maxPayload: o.maxPayload ?? Infinity, allowUnmasked: o.allowUnmasked ?? false },
+    { maxPayload: o.maxPayload ?? Infinity, allowUnmasked: o.allowUnmasked ?? false, maxFragments: o.maxFragments ?? Infinity },
   );
   for (const c of chunks) parser.push(Uint8Array.from(c));
   return out;
@@ -289,7 +289,7 @@ describe("pause and resume (inbound flow control)", () => {
         closeReceived: (code) => out.push(`close:${code}`),
         error: (e) => out.push(`error:${e.code}`),
       },
-      { maxPayload: Infinity, allowUnmasked: false },
+      { maxPayload: Infinity, allowUnmasked: false, maxFragments: Infinity },
     );
     return { parser, out, hooks };
   }

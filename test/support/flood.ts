@@ -1,7 +1,7 @@
 /**
- * A flooding client: numbered 1 KiB binary frames written as fast as the socket takes them.
- * Each payload starts with its 32-bit big-endian sequence number (the fixture's `/hold` and
- * `/slow` routes check the order).
+ * A flooding client: frames written as fast as the socket takes them. By default numbered 1 KiB
+ * binary frames: each payload starts with its 32-bit big-endian sequence number (the fixture's
+ * `/hold` and `/slow` routes check the order); any other stream through a `Batches` function.
  */
 import type { RawClient } from "./raw_client.ts";
 
@@ -27,8 +27,11 @@ export interface FloodResult {
   stalled: boolean;
 }
 
+/** The bytes of the `n`-th write and how many frames they hold. */
+export type Batches = (n: number) => { bytes: Buffer; frames: number };
+
 /** Frames `first`..`first + count - 1`, masked with a zero key (payload bytes as written). */
-function batch(first: number, count: number): Buffer {
+function numbered(first: number, count: number): Buffer {
   const out = Buffer.alloc(FRAME * count);
   for (let i = 0; i < count; i++) {
     const at = i * FRAME;
@@ -40,19 +43,24 @@ function batch(first: number, count: number): Buffer {
   return out;
 }
 
+const numberedBatches: Batches = (n) => ({ bytes: numbered(n * PER_WRITE, PER_WRITE), frames: PER_WRITE });
+
 /** Floods until a bound in `options` is reached or the server sends its close frame. */
-export async function flood(client: RawClient, options: FloodOptions): Promise<FloodResult> {
+export async function flood(client: RawClient, options: FloodOptions, batches: Batches = numberedBatches): Promise<FloodResult> {
   const deadline = Date.now() + options.ms;
   const socket = client.socket;
   let frames = 0;
+  let offered = 0;
   let stalled = false;
-  const over = () => client.close !== undefined || client.ended || Date.now() >= deadline || frames * FRAME >= options.maxBytes;
-  while (!over()) {
-    const ok = socket.write(batch(frames, PER_WRITE));
-    frames += PER_WRITE;
+  const over = () => client.close !== undefined || client.ended || socket.destroyed || Date.now() >= deadline || offered >= options.maxBytes;
+  for (let n = 0; !over(); n++) {
+    const batch = batches(n);
+    const ok = socket.write(batch.bytes);
+    frames += batch.frames;
+    offered += batch.bytes.byteLength;
     if (ok) {
       // Let the server's answers (a close frame) in now and then.
-      if (frames % (PER_WRITE * 16) === 0) await new Promise((r) => setImmediate(r));
+      if (n % 16 === 15) await new Promise((r) => setImmediate(r));
       continue;
     }
     const drained = await new Promise<boolean>((resolve) => {
@@ -72,5 +80,5 @@ export async function flood(client: RawClient, options: FloodOptions): Promise<F
       break;
     }
   }
-  return { offered: frames * FRAME, frames, stalled };
+  return { offered, frames, stalled };
 }
