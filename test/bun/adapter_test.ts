@@ -65,3 +65,28 @@ test("Bun client: native topics skip the sender", async () => {
     b.ws.close();
   });
 });
+
+test("Bun itself refuses a message over its server-wide limit: the error names the connection's own route limit", async () => {
+  // Bun's maxPayloadLength is the largest route limit (1000); /small's own limit is 100. A 2000-byte
+  // message passes both, so Bun refuses it, and Rookery must report /small's limit, not Bun's.
+  const { Rookery } = await import("../../mod.ts");
+  const app = new Rookery();
+  const events: string[] = [];
+  for (const [path, limit] of [["/small", 100], ["/large", 1000]] as const) {
+    app
+      .ws(path)
+      .maxPayload(limit)
+      .onerror((_c, e) => void events.push(`error:${e.code}:${e.message}`))
+      .onclose((_c, reason, code) => void events.push(`close:${code}:${reason}`));
+  }
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  try {
+    const { ws, closed } = await openWebClient(`ws://127.0.0.1:${server.port}/small`);
+    ws.send(new Uint8Array(2000));
+    expect((await closed)[0]).toBe(1009);
+    await until(() => events.length === 2);
+    expect(events).toEqual(["error:1009:Message over the limit of 100 bytes", "close:1009:Message over the limit of 100 bytes"]);
+  } finally {
+    await server.close();
+  }
+});

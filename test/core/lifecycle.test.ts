@@ -225,6 +225,53 @@ describe("ordering guarantees", () => {
   });
 });
 
+describe("failures arriving while a handler is pending", () => {
+  /** `/p`: every onmessage returns a promise the test settles through `settleNext`. */
+  async function pendingApp() {
+    const { Rookery } = await import("../../mod.ts");
+    const app = new Rookery({ logger: () => {} });
+    const seen: string[] = [];
+    const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    app
+      .ws("/p")
+      .onmessage((_c, m) => {
+        seen.push(`msg:${m as string}`);
+        return new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+      })
+      .onerror((_c, e) => void seen.push(`error:${e.code}`))
+      .onclose((_c, reason, code) => void seen.push(`close:${code}:${reason}`));
+    const result = await connect(app, upgradeRequest("/p"), { echoClose: false });
+    if (!("socket" in result)) throw new Error("not upgraded");
+    await settle();
+    return { socket: result.socket, seen, pending };
+  }
+
+  it("a handler that rejects after the peer's close frame arrived still fails with 1011: onerror, then onclose", async () => {
+    const { socket, seen, pending } = await pendingApp();
+    socket.events.message("a", false);
+    socket.events.closed(1000, "bye");
+    pending[0]!.reject(new Error("late bug"));
+    await settle();
+    expect(seen).toEqual(["msg:a", "error:1011", "close:1000:bye"]);
+  });
+
+  it("a protocol error waits behind messages already queued: they are delivered first", async () => {
+    const { socket, seen, pending } = await pendingApp();
+    socket.events.message("a", false);
+    socket.events.message("b", false);
+    socket.events.message("c", false);
+    socket.events.fail(new WebSocketError(1002, "bad frame"));
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      pending[i]?.resolve();
+    }
+    await settle();
+    socket.finishClose();
+    await settle();
+    expect(seen).toEqual(["msg:a", "msg:b", "msg:c", "error:1002", "close:1002:bad frame"]);
+  });
+});
+
 describe("ondrain", () => {
   it("runs once after a backpressured send, however often the adapter signals drain", async () => {
     const { Rookery } = await import("../../mod.ts");
