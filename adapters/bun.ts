@@ -52,9 +52,12 @@ export interface BunServer {
   stop(closeActiveConnections?: boolean): unknown;
 }
 
-/** What Rookery uses of Bun's `ServerWebSocket`. */
-export interface BunSocket {
-  readonly data: BunSocketData;
+/**
+ * What Rookery uses of Bun's `ServerWebSocket`. `D` is what `ws.data` holds: Rookery's record for
+ * the sockets it accepted, whatever the user's own `server.upgrade` gave for the others.
+ */
+export interface BunSocket<D = BunSocketData> {
+  readonly data: D;
   readonly readyState: number;
   readonly remoteAddress: string;
   sendText(message: string): number;
@@ -72,10 +75,27 @@ export interface BunWebSocketHandlers {
   idleTimeout: number;
   backpressureLimit: number;
   closeOnBackpressureLimit: boolean;
-  open(ws: BunSocket): void;
-  message(ws: BunSocket, message: string | Uint8Array): void;
-  drain(ws: BunSocket): void;
-  close(ws: BunSocket, code: number, reason: string): void;
+  open(ws: BunSocket<unknown>): void;
+  message(ws: BunSocket<unknown>, message: string | Uint8Array): void;
+  drain(ws: BunSocket<unknown>): void;
+  close(ws: BunSocket<unknown>, code: number, reason: string): void;
+}
+
+/**
+ * Bun allows one `websocket` object per server. These are the user's handlers for the sockets
+ * their own `fetch` upgraded (with their own `data`); Rookery hands those sockets to them.
+ */
+export interface ForeignSocketHandlers {
+  open?(ws: BunSocket<unknown>): void;
+  message?(ws: BunSocket<unknown>, message: string | Uint8Array): void;
+  drain?(ws: BunSocket<unknown>): void;
+  close?(ws: BunSocket<unknown>, code: number, reason: string): void;
+}
+
+/** Options of {@link handlers}. */
+export interface BunHandlersOptions {
+  /** Handlers for the sockets the server upgrades itself, not through Rookery. Default: none (they are left alone). */
+  websocket?: ForeignSocketHandlers;
 }
 
 // Bun's global, as far as this adapter uses it: declared here so the file type-checks anywhere
@@ -204,6 +224,13 @@ function portOf(ws: BunSocket): SocketPort {
   };
 }
 
+/** The `ws.data` records Rookery made: any other socket was upgraded by the user's own code. */
+const accepted = new WeakSet<object>();
+
+function ours(ws: BunSocket<unknown>): ws is BunSocket<BunSocketData> {
+  return typeof ws.data === "object" && ws.data !== null && accepted.has(ws.data);
+}
+
 /** One stable server-level publish function per Bun server, so the core can tell servers apart. */
 const publishers = new WeakMap<BunServer, BunSocketData["publishAll"]>();
 
@@ -216,7 +243,7 @@ function publisherOf(server: BunServer): BunSocketData["publishAll"] {
   return publish;
 }
 
-function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets) {
+function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets, foreign: ForeignSocketHandlers = {}) {
   const handle = async (req: Request, server: BunServer): Promise<Response | undefined> => {
     const decision = await decideUpgrade(app, req);
     if (decision.kind === "pass") {
@@ -228,7 +255,9 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     const headers = new Headers(acceptance.headers);
     // An empty value stops Bun from echoing the client's first offer.
     if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
-    if (server.upgrade(req, { data: { acceptance, events: undefined, publishAll: publisherOf(server) }, headers })) return undefined;
+    const data: BunSocketData = { acceptance, events: undefined, publishAll: publisherOf(server) };
+    accepted.add(data);
+    if (server.upgrade(req, { data, headers })) return undefined;
     return textResponse(400, "WebSocket upgrade failed", { connection: "close" });
   };
   const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
@@ -237,6 +266,15 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     } catch (error) {
       // Never Bun's development error page (paths, source lines, a stack), whatever NODE_ENV is.
       return internalError(app, error);
+    }
+  };
+
+  // The user's handlers run inside Bun's socket events: a throw is theirs to see in the log, never Bun's.
+  const passOn = (event: string, call: () => void): void => {
+    try {
+      call();
+    } catch (error) {
+      app.log(`websocket ${event} handler threw on a socket Rookery did not accept`, error);
     }
   };
 
@@ -249,20 +287,24 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
     backpressureLimit: app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
     closeOnBackpressureLimit: (app.options.slowReader ?? "close") === "close",
     open(ws) {
+      if (!ours(ws)) return passOn("open", () => foreign.open?.(ws));
       const events = openConnection(app, ws.data.acceptance, portOf(ws), ws.remoteAddress).events;
       ws.data.events = events;
       open.add(events);
     },
     message(ws, message) {
+      if (!ours(ws)) return passOn("message", () => foreign.message?.(ws, message));
       const events = ws.data.events!;
       if (typeof message === "string") events.message(message, false);
       // A plain Uint8Array view over Bun's Buffer, so messages are the same type on every runtime.
       else events.message(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), true);
     },
     drain(ws) {
+      if (!ours(ws)) return passOn("drain", () => foreign.drain?.(ws));
       ws.data.events?.drain();
     },
     close(ws, code, reason) {
+      if (!ours(ws)) return passOn("close", () => foreign.close?.(ws, code, reason));
       const events = ws.data.events;
       if (!events) return;
       const failure = bunFailure(code, reason, ws.data.acceptance.maxPayload);
@@ -279,16 +321,29 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
 
 /**
  * The `{ fetch, websocket }` pair for `Bun.serve`: WebSocket routes are upgraded, other
- * requests go to `fallback` (404 without one).
+ * requests go to `fallback` (404 without one). Sockets your own `fetch` upgrades (with your own
+ * `data`) go to `options.websocket`, since Bun takes one `websocket` object per server.
+ *
+ * @example
+ * ```ts
+ * const rookery = handlers(app, undefined, { websocket: { message: (ws, m) => void ws.sendText(`mine: ${String(m)}`) } });
+ * Bun.serve({
+ *   fetch: (req, server) => new URL(req.url).pathname === "/mine" && server.upgrade(req, { data: {} })
+ *     ? undefined
+ *     : rookery.fetch(req, server),
+ *   websocket: rookery.websocket,
+ * });
+ * ```
  */
 export function handlers(
   app: Rookery,
   fallback?: FetchHandler,
+  options: BunHandlersOptions = {},
 ): {
   fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
   websocket: BunWebSocketHandlers;
 } {
-  return createHandlers(app, fallback, new OpenSockets());
+  return createHandlers(app, fallback, new OpenSockets(), options.websocket);
 }
 
 /** Starts `Bun.serve` for `app`. */

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import type { Rookery } from "../../mod.ts";
 import { openWebClient, roomEchoApp, until } from "../support/web_client.ts";
-import { serve } from "../../adapters/bun.ts";
+import { handlers, serve } from "../../adapters/bun.ts";
 
 async function withServer(fn: (port: number, events: string[], app: Rookery) => Promise<void>): Promise<void> {
   const events: string[] = [];
@@ -88,5 +88,45 @@ test("Bun itself refuses a message over its server-wide limit: the error names t
     expect(events).toEqual(["error:1009:Message over the limit of 100 bytes", "close:1009:Message over the limit of 100 bytes"]);
   } finally {
     await server.close();
+  }
+});
+
+test("a socket the user's own Bun.serve upgrades goes to the user's handlers; Rookery's keep working", async () => {
+  const events: string[] = [];
+  const app = roomEchoApp(events);
+  const foreign: string[] = [];
+  const rookery = handlers(app, undefined, {
+    websocket: {
+      open: (ws) => void foreign.push(`open:${(ws.data as { me: string }).me}`),
+      message: (ws, m) => {
+        foreign.push(`message:${String(m)}`);
+        if (m === "throw") throw new Error("a bug in the user's own handler");
+        ws.sendText(`mine:${String(m)}`);
+      },
+      close: (_ws, code) => void foreign.push(`close:${code}`),
+    },
+  });
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req, srv) => (new URL(req.url).pathname === "/mine" && srv.upgrade(req, { data: { me: "ann" } }) ? undefined : rookery.fetch(req, srv)),
+    websocket: rookery.websocket,
+  });
+  try {
+    const mine = await openWebClient(`ws://127.0.0.1:${server.port}/mine`);
+    mine.ws.send("throw");
+    mine.ws.send("hi");
+    await until(() => mine.got.length === 1);
+    expect(mine.got).toEqual(["mine:hi"]);
+    const theirs = await openWebClient(`ws://127.0.0.1:${server.port}/echo/lobby`, ["chat"]);
+    theirs.ws.send("hello");
+    await until(() => theirs.got.length === 1);
+    expect(theirs.got).toEqual(["hello"]);
+    mine.ws.close(4001);
+    await mine.closed;
+    await until(() => foreign.length === 4);
+    expect(foreign).toEqual(["open:ann", "message:throw", "message:hi", "close:4001"]);
+  } finally {
+    server.stop(true);
   }
 });
