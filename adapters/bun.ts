@@ -41,6 +41,13 @@ import {
 
 export type { FetchHandler };
 
+/**
+ * Answers plain HTTP requests on paths with no WebSocket route. It gets Bun's `Server` as its
+ * second argument, as `Bun.serve`'s own `fetch` does (Hono's `getConnInfo` reads the client
+ * address through it).
+ */
+export type BunFetchHandler = (request: Request, server: BunServer) => Response | Promise<Response>;
+
 // The parts of Bun's API this adapter uses, written structurally so the published types need no
 // Bun type package; `test/bun/types_check.ts` checks them against Bun's own types.
 
@@ -126,7 +133,7 @@ export interface BunServeOptions {
   /** Address to bind. Default: `"0.0.0.0"`. */
   hostname?: string;
   /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
-  fetch?: FetchHandler;
+  fetch?: BunFetchHandler;
   /**
    * Milliseconds `close()` waits for connections to finish closing. Default: 5000. (A peer that
    * never finishes a closing handshake is released by Bun at its `idleTimeout`: Bun 1.4 has no
@@ -243,11 +250,11 @@ function publisherOf(server: BunServer): BunSocketData["publishAll"] {
   return publish;
 }
 
-function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets, foreign: ForeignSocketHandlers = {}) {
+function createHandlers(app: Rookery, fallback: BunFetchHandler | undefined, open: OpenSockets, foreign: ForeignSocketHandlers = {}) {
   const handle = async (req: Request, server: BunServer): Promise<Response | undefined> => {
     const decision = await decideUpgrade(app, req);
     if (decision.kind === "pass") {
-      const response = await fallbackResponse(app, req, fallback);
+      const response = await fallbackResponse(app, req, fallback && ((request) => fallback(request, server)));
       return asksUpgrade(req) ? closingConnection(response) : response;
     }
     if (decision.kind === "respond") return decision.response;
@@ -337,7 +344,7 @@ function createHandlers(app: Rookery, fallback: FetchHandler | undefined, open: 
  */
 export function handlers(
   app: Rookery,
-  fallback?: FetchHandler,
+  fallback?: BunFetchHandler,
   options: BunHandlersOptions = {},
 ): {
   fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;

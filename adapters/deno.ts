@@ -30,6 +30,14 @@ import { type Acceptance, asksUpgrade, decideUpgrade, type FetchHandler, fallbac
 
 export type { FetchHandler };
 
+/**
+ * Answers plain HTTP requests on paths with no WebSocket route. It gets Deno's
+ * `ServeHandlerInfo` as its second argument, as a `Deno.serve` handler does (Hono's
+ * `getConnInfo` reads the client address from it); `undefined` when the caller of
+ * {@link handler} passed none.
+ */
+export type DenoFetchHandler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr> | undefined) => Response | Promise<Response>;
+
 /** Options of {@link serve}. */
 export interface DenoServeOptions {
   /** TCP port; 0 picks a free one. Default: 0. */
@@ -37,7 +45,7 @@ export interface DenoServeOptions {
   /** Address to bind. Default: `"0.0.0.0"`. */
   hostname?: string;
   /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
-  fetch?: FetchHandler;
+  fetch?: DenoFetchHandler;
   /**
    * Milliseconds a server-side close waits for the peer's answer before the connection is
    * reported closed (1006), and `close()` waits for every connection. Default: 5000.
@@ -164,11 +172,12 @@ function wire(
   };
 }
 
-function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: OpenSockets, closeTimeout: number) {
-  const handle = async (req: Request, remoteAddress: string | undefined): Promise<Response> => {
+function createHandler(app: Rookery, fallback: DenoFetchHandler | undefined, open: OpenSockets, closeTimeout: number) {
+  const handle = async (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr> | undefined): Promise<Response> => {
+    const remoteAddress = info?.remoteAddr.hostname;
     const decision = await decideUpgrade(app, req);
     if (decision.kind === "pass") {
-      const response = await fallbackResponse(app, req, fallback);
+      const response = await fallbackResponse(app, req, fallback && ((request) => fallback(request, info)));
       return asksUpgrade(req) ? endingConnection(response) : response;
     }
     if (decision.kind === "respond") return endingConnection(decision.response);
@@ -182,10 +191,10 @@ function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: O
     return response;
   };
   return async (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
-    // Deno's `info` is only readable before the handler first awaits.
-    const remoteAddress = info?.remoteAddr.hostname;
+    // Deno's `info` is only readable before the handler first awaits: a copy goes on.
+    const known = info && { remoteAddr: info.remoteAddr, completed: info.completed };
     try {
-      return await handle(req, remoteAddress);
+      return await handle(req, known);
     } catch (error) {
       // Deno would answer 500 itself, with a stack in its log for every such request.
       app.log("WebSocket request failed", error);
@@ -200,7 +209,7 @@ function createHandler(app: Rookery, fallback: FetchHandler | undefined, open: O
  */
 export function handler(
   app: Rookery,
-  fallback?: FetchHandler,
+  fallback?: DenoFetchHandler,
 ): (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
   return createHandler(app, fallback, new OpenSockets(), DEFAULT_CLOSE_TIMEOUT);
 }

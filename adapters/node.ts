@@ -36,10 +36,17 @@ import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./
 
 export type { FetchHandler };
 
+/**
+ * Answers plain HTTP requests on paths with no WebSocket route. It gets node:http's request and
+ * response as its second argument, `{ incoming, outgoing }`, as `@hono/node-server` passes them
+ * (Hono's `getConnInfo` reads the client address from `incoming`).
+ */
+export type NodeFetchHandler = (request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }) => Response | Promise<Response>;
+
 /** Options of the Node adapter. */
 export interface NodeAdapterOptions {
   /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
-  fetch?: FetchHandler;
+  fetch?: NodeFetchHandler;
   /**
    * Milliseconds to wait for the peer's half of the closing handshake (and, on shutdown, for
    * every connection to close) before the socket is destroyed. Default: 5000.
@@ -168,7 +175,9 @@ class NodeHost {
       return;
     }
     try {
-      const response = answerPlainRequest(this.app, request) ?? (await fallbackResponse(this.app, request, this.options.fetch));
+      const fallback = this.options.fetch;
+      const env = { incoming: req, outgoing: res };
+      const response = answerPlainRequest(this.app, request) ?? (await fallbackResponse(this.app, request, fallback && ((r) => fallback(r, env))));
       await sendResponse(res, response, req.method === "HEAD");
     } catch (error) {
       this.app.log(`HTTP request failed on ${req.url ?? "?"}`, error);

@@ -11,7 +11,8 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export type Fallback = (request: Request) => Response | Promise<Response>;
+/** A fallback for plain HTTP; `env` is the runtime's own second argument (see each adapter's fetch type). */
+export type Fallback = (request: Request, env: unknown) => Response | Promise<Response>;
 
 const g = globalThis as {
   Deno?: { args: string[]; pid: number; addSignalListener(signal: string, fn: () => void): void; exit(code: number): never };
