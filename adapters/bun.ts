@@ -358,14 +358,20 @@ export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunS
   const open = new OpenSockets();
   const hostname = options.hostname ?? "0.0.0.0";
   const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-  const server = Bun.serve({
-    port: options.port ?? 0,
-    hostname,
-    reusePort: options.reusePort ?? false,
-    ...createHandlers(app, options.fetch, open),
-    // Bun's own answer to a throw is a development page with paths and source lines.
-    error: (error) => internalError(app, error),
-  });
+  let server: BunServer;
+  try {
+    server = Bun.serve({
+      port: options.port ?? 0,
+      hostname,
+      reusePort: options.reusePort ?? false,
+      ...createHandlers(app, options.fetch, open),
+      // Bun's own answer to a throw is a development page with paths and source lines.
+      error: (error) => internalError(app, error),
+    });
+  } catch (error) {
+    // Bun throws where Node and Deno reject (a port in use): the same promise everywhere.
+    return Promise.reject(error);
+  }
   return Promise.resolve({
     port: server.port ?? 0,
     hostname,

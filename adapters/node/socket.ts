@@ -158,8 +158,9 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   closeReceived(code: number, reason: string): void {
     if (!this.#closeSent) {
       this.#closeSent = true;
-      // §5.5.1: answer with a close frame, echoing the code (none for 1005).
-      this.#write(closeFrame(code));
+      // §5.5.1: answer with a close frame, echoing the code (none for 1005) and the reason, as
+      // Deno and Bun do.
+      this.#write(closeFrame(code, reason));
     }
     // §7.1.1: the server closes the TCP connection first once the handshake is done.
     this.#socket.end();

@@ -130,3 +130,23 @@ test("a socket the user's own Bun.serve upgrades goes to the user's handlers; Ro
     server.stop(true);
   }
 });
+
+test("serve rejects (does not throw) when the port is taken, like Node and Deno", async () => {
+  const { Rookery } = await import("../../mod.ts");
+  const first = await serve(new Rookery(), { port: 0, hostname: "127.0.0.1" });
+  try {
+    let threw = false;
+    const attempt = (() => {
+      try {
+        return serve(new Rookery(), { port: first.port, hostname: "127.0.0.1" });
+      } catch {
+        threw = true;
+        return undefined;
+      }
+    })();
+    expect(threw).toBe(false);
+    await expect(attempt).rejects.toThrow();
+  } finally {
+    await first.close();
+  }
+});

@@ -207,7 +207,7 @@ describe("§5.5.1 closing handshake", () => {
   it("a client close is echoed, the server ends TCP, onclose gets the client's code", async () => {
     const { c, n } = await open();
     c.write(clientFrame(8, closeBody(1000, "bye")));
-    expect(await c.closed()).toEqual({ code: 1000, reason: "" });
+    expect(await c.closed()).toEqual({ code: 1000, reason: "bye" });
     expect(await log.closed(n)).toEqual(["open", "close:1000:bye"]);
   });
 
