@@ -52,7 +52,6 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
   readonly #limit: number;
   #sentClose: { code: number; reason: string } | undefined;
   #failed = false;
-  #done = false;
   #backpressured = false;
   #topics: Set<string> | undefined;
   readonly native: NativeTopics | undefined;
@@ -151,7 +150,6 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     if (this.#topics) this.#app.topics.removeAll(this);
     // A close we started is reported as sent, whatever the peer echoed (clients differ).
     const final = this.#sentClose ?? { code, reason };
-    if (this.#done) return;
     this.#queue.push({ kind: "close", code: final.code, reason: final.reason });
     if (!this.#busy) this.#runQueue();
   }
@@ -226,7 +224,6 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
       case "error":
         return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
       case "close":
-        this.#done = true;
         this.#queue.length = 0;
         this.#backlog = 0;
         return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);
@@ -264,7 +261,8 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
   }
 
   #handlerFailed(handler: string, thrown: unknown): void {
-    if (handler === "onerror" || handler === "onclose" || this.#failed || this.#done) {
+    // onerror only ever runs on a failed connection, so `#failed` covers it.
+    if (handler === "onclose" || this.#failed) {
       this.#app.log(`${handler} handler threw on ${this.connection.url}`, thrown);
       return;
     }

@@ -43,7 +43,7 @@ export class TopicRegistry {
   constructor(broker?: Broker, log: Logger = () => {}) {
     this.#broker = broker;
     this.#log = log;
-    broker?.start({ deliver: (topic, message) => void this.#fanOut(topic, message), log });
+    broker?.start({ deliver: (topic, message) => this.#fanOut(topic, message), log });
   }
 
   subscribe(member: TopicMember, topic: string): void {
@@ -92,13 +92,11 @@ export class TopicRegistry {
 
   /**
    * Sends `message` to every subscriber of `topic` except `sender`, here and (through the
-   * broker) on every other instance. Returns how many local subscribers the core delivered to
-   * itself (natively reached ones are not counted).
+   * broker) on every other instance.
    */
-  publish(topic: string, message: string | Uint8Array, sender?: TopicMember): number {
-    const delivered = this.#fanOut(topic, message, sender);
+  publish(topic: string, message: string | Uint8Array, sender?: TopicMember): void {
+    this.#fanOut(topic, message, sender);
     if (this.#broker) this.#tell("publish", topic, message);
-    return delivered;
   }
 
   /** A broker method call; a broker that throws is logged, never allowed to break a handler. */
@@ -112,22 +110,18 @@ export class TopicRegistry {
   }
 
   /** Local delivery only. */
-  #fanOut(topic: string, message: string | Uint8Array, sender?: TopicMember): number {
-    let delivered = 0;
+  #fanOut(topic: string, message: string | Uint8Array, sender?: TopicMember): void {
     const local = this.#local.get(topic);
     if (local) {
-      for (const member of local) {
-        if (member !== sender && member.send(message) !== "dropped") delivered++;
-      }
+      for (const member of local) if (member !== sender) member.send(message);
     }
-    if (!this.#native.has(topic)) return delivered;
+    if (!this.#native.has(topic)) return;
     const own = sender?.native;
     // The sender's server excludes the sender itself; every other server publishes to all.
     if (own) own.publish(topic, message);
     for (const publishAll of this.#servers.keys()) {
       if (publishAll !== own?.publishAll) publishAll(topic, message);
     }
-    return delivered;
   }
 }
 

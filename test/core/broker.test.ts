@@ -3,11 +3,13 @@ import { Rookery } from "../../mod.ts";
 import type { Broker } from "../../src/broker.ts";
 import { MemoryHub } from "../support/memory_broker.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
+import { NativeServer } from "../support/native_topics.ts";
 
-async function join(app: Rookery, n: number): Promise<MemorySocket[]> {
+/** `n` connections of /room; with `native`, sockets of that Bun-like server. */
+async function join(app: Rookery, n: number, native?: NativeServer): Promise<MemorySocket[]> {
   const sockets: MemorySocket[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await connect(app, upgradeRequest("/room"));
+    const r = await connect(app, upgradeRequest("/room"), native ? { native } : {});
     if (!("socket" in r)) throw new Error("rejected");
     sockets.push(r.socket);
   }
@@ -62,6 +64,45 @@ describe("broker seam", () => {
     expect(broker.calls).toEqual(["subscribe lobby", "unsubscribe lobby", "subscribe lobby"]);
   });
 
+  it("native and core subscribers count together: subscribe on the first, unsubscribe on the last", async () => {
+    const [{ app, broker }] = instances(1) as [{ app: Rookery; broker: ReturnType<MemoryHub["broker"]> }];
+    const [native] = await join(app, 1, new NativeServer());
+    expect(broker.calls).toEqual(["subscribe lobby"]);
+    const [core] = await join(app, 1);
+    native!.connection.unsubscribe("lobby");
+    expect(broker.calls).toEqual(["subscribe lobby"]);
+    native!.connection.subscribe("lobby");
+    core!.events.closed(1000, "");
+    expect(broker.calls).toEqual(["subscribe lobby"]);
+    native!.events.closed(1000, "");
+    expect(broker.calls).toEqual(["subscribe lobby", "unsubscribe lobby"]);
+  });
+
+  it("native subscribers get what other instances publish, and sender exclusion holds", async () => {
+    const [a, b] = [new NativeServer(), new NativeServer()];
+    const [one, two] = instances(2);
+    const [sender, sameServer] = await join(one!.app, 2, a);
+    const [otherServer] = await join(one!.app, 1, b);
+    const [far, farCore] = [...(await join(two!.app, 1, new NativeServer())), ...(await join(two!.app, 1))];
+    sender!.connection.publish("lobby", "hi");
+    await settle();
+    expect([sender, sameServer, otherServer, far, farCore].map((s) => s!.sent)).toEqual([[], ["hi"], ["hi"], ["hi"], ["hi"]]);
+    farCore!.connection.publish("lobby", "back");
+    await settle();
+    expect([sender, sameServer, otherServer, far].map((s) => s!.sent.at(-1))).toEqual(["back", "back", "back", "back"]);
+  });
+
+  it("without a broker, publishing stays local and logs nothing", async () => {
+    const logged: string[] = [];
+    const app = new Rookery({ logger: (m) => logged.push(m) });
+    app.ws("/room").onopen((conn) => conn.subscribe("lobby"));
+    const [a, b] = await join(app, 2);
+    a!.connection.publish("lobby", "hi");
+    app.publish("lobby", "all");
+    expect(b!.sent).toEqual(["hi", "all"]);
+    expect(logged).toEqual([]);
+  });
+
   it("publishes to the broker even when no local connection is subscribed", async () => {
     const [one, two] = instances(2);
     const [far] = await join(two!.app, 1);
@@ -106,6 +147,7 @@ describe("broker seam", () => {
 
   it("rejects something that is not a broker, and a broker given to a second app", () => {
     expect(() => new Rookery({ broker: {} as Broker })).toThrow(/start\(\) method/);
+    expect(() => new Rookery({ broker: null as unknown as Broker })).toThrow(/start\(\) method/);
     const broker = new MemoryHub().broker();
     new Rookery({ broker });
     expect(() => new Rookery({ broker })).toThrow(/already serves/);

@@ -8,6 +8,7 @@ import type { Connection, SendStatus } from "../../src/connection.ts";
 import { openConnection } from "../../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
 import { decideUpgrade } from "../../src/upgrade.ts";
+import type { NativeServer } from "./native_topics.ts";
 
 export const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
@@ -31,6 +32,8 @@ export interface MemorySocket {
   sent: (string | Uint8Array)[];
   /** What the port reports as `bufferedAmount` (a slow reader: set it high). */
   buffered: number;
+  /** How often the core read the port's `bufferedAmount` (a call into the runtime on Deno). */
+  bufferedReads: number;
   /** The close frame the server sent, if any. */
   serverClose: { code: number; reason: string } | undefined;
   /** The peer answers the server's close (or the transport ends after it). */
@@ -42,7 +45,8 @@ export interface MemorySocket {
 export async function connect(
   app: Rookery,
   request: Request,
-  options: { sendStatus?: SendStatus; echoClose?: boolean; pausable?: boolean } = {},
+  /** `native`: the socket belongs to that Bun-like server and subscribes through its native pub/sub. */
+  options: { sendStatus?: SendStatus; echoClose?: boolean; pausable?: boolean; native?: NativeServer } = {},
 ): Promise<{ response: Response } | { socket: MemorySocket }> {
   const decision = await decideUpgrade(app, request);
   if (decision.kind === "pass") return { response: new Response("not found", { status: 404 }) };
@@ -51,12 +55,15 @@ export async function connect(
     sent: [],
     flow: [],
     buffered: 0,
+    bufferedReads: 0,
     serverClose: undefined,
     finishClose() {
       const c = socket.serverClose;
       if (c) socket.events.closed(c.code, c.reason);
     },
   } as unknown as MemorySocket;
+  // What the runtime publishes reaches the socket without the core's send, as on Bun.
+  const native = options.native?.socket((message) => void socket.sent.push(message));
   const port: SocketPort = {
     send(message) {
       socket.sent.push(message);
@@ -68,15 +75,17 @@ export async function connect(
       if (options.echoClose !== false) queueMicrotask(() => socket.finishClose());
     },
     get bufferedAmount() {
+      socket.bufferedReads++;
       return socket.buffered;
     },
     ...(options.pausable
       ? { pause: () => void socket.flow.push("pause"), resume: () => void socket.flow.push("resume") }
       : {}),
+    ...(native ? { native: native.native } : {}),
   };
   const { connection, events } = openConnection(app, decision.acceptance, port, "127.0.0.1");
   socket.connection = connection;
-  socket.events = events;
+  socket.events = native ? native.report(events) : events;
   return { socket };
 }
 
