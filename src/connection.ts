@@ -31,7 +31,7 @@ export function toMessage(message: MessageData): string | Uint8Array {
   throw new TypeError(`A message is a string or bytes, got ${typeof message}`);
 }
 
-/** @internal What a `Connection` asks of the lifecycle driver that owns it. */
+/** @internal What a `Connection` asks of the connection lifecycle that owns it. */
 export interface ConnectionControl {
   send(message: string | Uint8Array): SendStatus;
   subscribe(topic: string): void;

@@ -57,7 +57,7 @@ export type CloseHandler<Data, Params> = (
 /** Runs when a connection whose `send` returned `"backpressure"` has flushed its buffer. */
 export type DrainHandler<Data, Params> = (conn: Connection<Data, Params>) => unknown;
 
-/** The handler set of one route, as the lifecycle driver sees it. */
+/** The handler set of one route, as the connection lifecycle sees it. */
 export interface RouteHandlers {
   onaccept?: AcceptHandler<Record<string, string>, unknown>;
   onopen?: OpenHandler<unknown, Record<string, string>>;

@@ -1,5 +1,5 @@
 /**
- * The lifecycle driver: turns what an adapter observes on a socket into handler calls, in
+ * One connection's lifecycle (`ConnectionLifecycle`): turns what an adapter observes on a socket into handler calls, in
  * the contract's order (DESIGN.md "Lifecycle contract"):
  *
  * - `onopen` first, once; `onmessage` per message in arrival order; `onerror` at most once
@@ -39,11 +39,12 @@ export function openConnection(
   port: SocketPort,
   remoteAddress?: string,
 ): { connection: Connection<unknown>; events: SocketEvents } {
-  const driver = new Driver(app, acceptance, port, remoteAddress);
-  return { connection: driver.connection, events: driver };
+  const lifecycle = new ConnectionLifecycle(app, acceptance, port, remoteAddress);
+  return { connection: lifecycle.connection, events: lifecycle };
 }
 
-class Driver implements SocketEvents, ConnectionControl, TopicMember {
+/** One connection's lifecycle: the events its adapter reports, turned into handler calls in order. */
+class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMember {
   readonly connection: Connection<unknown>;
   readyState: ReadyStateValue = ReadyState.OPEN;
   readonly #app: Rookery;
@@ -270,6 +271,8 @@ class Driver implements SocketEvents, ConnectionControl, TopicMember {
     this.#queue = this.#queue.filter((t) => t.kind !== "message");
     this.#backlog = 0;
     this.#resumeReading();
+    // With no onerror to show it, the bug would be invisible: a dropped connection, no stack.
+    if (!this.#handlers.onerror) this.#app.log(`${handler} handler threw on ${this.connection.url} (no onerror on this route)`, thrown);
     this.#queue.unshift({ kind: "error", error: handlerError(handler, thrown) });
     this.close(CloseCode.INTERNAL_ERROR, WIRE_REASON_1011);
   }

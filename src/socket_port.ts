@@ -1,6 +1,6 @@
 /**
  * The adapter seam, as types: what an adapter implements on its native socket (`SocketPort`)
- * and what it reports about it to the core (`SocketEvents`, implemented by the lifecycle driver).
+ * and what it reports about it to the core (`SocketEvents`, implemented by the connection lifecycle).
  */
 import type { SendStatus } from "./connection.ts";
 import type { WebSocketError } from "./errors.ts";

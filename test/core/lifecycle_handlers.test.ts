@@ -154,3 +154,24 @@ describe("a connection dropped without a close frame", () => {
     expect(rec.errors[0]!.message).toMatch(/ended without a close frame/);
   });
 });
+
+describe("a handler that throws on a route without onerror", () => {
+  it.each(["sync", "async"] as const)("%s: the app's logger gets the handler, the URL and the error; with onerror, only onerror sees it", async (mode) => {
+    const { app, logged } = loggingApp();
+    const errors: unknown[] = [];
+    const bug = new Error("a bug in onmessage");
+    const fail = () => (mode === "sync" ? (() => { throw bug; })() : Promise.reject(bug));
+    app.ws("/bare").onmessage(fail);
+    app.ws("/handled").onmessage(fail).onerror((_c, e) => void errors.push(e.cause));
+    const bare = await open(app, "/bare");
+    bare.events.message("x", false);
+    await settle();
+    expect(logged).toEqual(["onmessage handler threw on http://127.0.0.1/bare (no onerror on this route)"]);
+    expect(bare.serverClose?.code).toBe(1011);
+    const handled = await open(app, "/handled");
+    handled.events.message("x", false);
+    await settle();
+    expect(logged).toHaveLength(1);
+    expect(errors).toEqual([bug]);
+  });
+});

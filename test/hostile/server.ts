@@ -25,6 +25,9 @@ echo("/echo");
 echo("/limited").maxPayload(1 << 20);
 if (args.includes("--unlimited")) echo("/unlimited").maxPayload(Infinity);
 app.ws("/reject").onaccept(() => false);
+app.ws("/throws").onmessage(() => {
+  throw new Error("a bug in onmessage");
+});
 app.ws("/accept-throws").onaccept(() => {
   throw new Error("a bug in onaccept");
 });

@@ -167,4 +167,13 @@ describe.each<Runtime>(["node", "deno", "bun"])("hostile handshakes on %s", (run
     }
     socket.destroy();
   });
+
+  it("a handler that throws on a route without onerror: 1011 to the client and a log line with the route", async () => {
+    const client = await RawClient.handshake(server.port, "/throws");
+    client.write(clientFrame(1, "boom"));
+    await client.until(() => client.close !== undefined, 3000);
+    expect(client.close?.code).toBe(1011);
+    await expect.poll(() => server.output(), { timeout: 2000 }).toMatch(/LOG onmessage handler threw on http:\/\/127\.0\.0\.1:\d+\/throws \(no onerror on this route\)/);
+    client.destroy();
+  });
 });
