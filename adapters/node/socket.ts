@@ -5,7 +5,7 @@
 import type { Socket } from "node:net";
 import type { Rookery } from "../../src/app.ts";
 import { CloseCode } from "../../src/close_codes.ts";
-import type { Connection, SendStatus } from "../../src/connection.ts";
+import type { SendStatus } from "../../src/connection.ts";
 import { slowReaderError, WebSocketError } from "../../src/errors.ts";
 import { openConnection } from "../../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
@@ -21,7 +21,6 @@ export interface SocketSettings {
 }
 
 export class NodeWebSocket implements SocketPort, ParserEvents {
-  readonly connection: Connection<unknown>;
   readonly #socket: Socket;
   readonly #parser: FrameParser;
   /** The core's side of this connection. */
@@ -55,8 +54,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       allowUnmasked: acceptance.allowUnmaskedFrames,
       maxFragments: acceptance.maxFragments,
     });
-    const { connection, events } = openConnection(app, acceptance, this, socket.remoteAddress);
-    this.connection = connection;
+    const { events } = openConnection(app, acceptance, this, socket.remoteAddress);
     this.events = events;
     open.add(events);
     socket.setNoDelay(true);
