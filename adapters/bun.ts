@@ -22,7 +22,7 @@
  * @module
  */
 import type { Rookery } from "../src/app.ts";
-import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
+import { CloseCode, type CloseCodeValue, SHUTDOWN_REASON } from "../src/close_codes.ts";
 import { WebSocketError } from "../src/errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, tooBigMessage } from "../src/limits.ts";
 import { openConnection } from "../src/lifecycle.ts";
@@ -380,7 +380,7 @@ export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunS
       // Stop listening first; Bun's stop(false) resolves only once every connection is gone,
       // so it is not awaited here (that would wait for the closes issued just below).
       Promise.resolve(server.stop(false)).catch(() => {});
-      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", closeTimeout);
+      await open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, closeTimeout);
       await server.stop(true);
     },
   });

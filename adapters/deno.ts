@@ -20,7 +20,7 @@
  * @module
  */
 import type { Rookery } from "../src/app.ts";
-import { CloseCode } from "../src/close_codes.ts";
+import { CloseCode, SHUTDOWN_REASON } from "../src/close_codes.ts";
 import type { SendStatus } from "../src/connection.ts";
 import { WebSocketError } from "../src/errors.ts";
 import { openConnection } from "../src/lifecycle.ts";
@@ -233,7 +233,7 @@ export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<Den
     hostname,
     server,
     async close() {
-      await open.closeAll(CloseCode.GOING_AWAY, "server shutting down", options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+      await open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
       await server.shutdown();
     },
   });

@@ -24,7 +24,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
-import { CloseCode } from "../src/close_codes.ts";
+import { CloseCode, SHUTDOWN_REASON } from "../src/close_codes.ts";
 import { createHash } from "node:crypto";
 import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
@@ -188,7 +188,7 @@ class NodeHost {
 
   /** Closes every open WebSocket with 1001; each socket is dropped by its own close timer at worst. */
   async closeAll(): Promise<void> {
-    await this.open.closeAll(CloseCode.GOING_AWAY, "server shutting down", this.#closeTimeout + 1000);
+    await this.open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, this.#closeTimeout + 1000);
   }
 
   listenUpgrades(server: Server | HttpsServer): void {

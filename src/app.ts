@@ -5,6 +5,8 @@ import { compilePattern, type PathParams, Router } from "./path.ts";
 import { checkTopic, type MessageData, toMessage } from "./connection.ts";
 import { type RouteRecord, WebSocketRoute } from "./route.ts";
 import { TopicRegistry } from "./topics.ts";
+import { OpenSockets } from "./open_sockets.ts";
+import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
 
 /** Where Rookery reports errors that have no connection to go to (an `onaccept` throw...). */
 export type Logger = (message: string, error?: unknown) => void;
@@ -40,6 +42,8 @@ export class Rookery {
   readonly routes: Router<RouteRecord> = new Router();
   /** @internal Topic subscriptions of every connection of this app. */
   readonly topics: TopicRegistry;
+  /** @internal Every open connection of this app, whichever entry point accepted it. */
+  readonly connections: OpenSockets = new OpenSockets();
 
   constructor(options: RookeryOptions = {}) {
     const { logger, broker, ...socket } = options;
@@ -80,6 +84,17 @@ export class Rookery {
   largestPayloadLimit(): number {
     const limits = this.routes.values().map((r) => effectivePayloadLimit(r.options.maxPayload, this.options.maxPayload));
     return limits.length === 0 ? effectivePayloadLimit(undefined, this.options.maxPayload) : Math.max(...limits);
+  }
+
+  /**
+   * Closes every open connection of this app, whichever entry point accepted it (`serve`,
+   * `attach`, `handleUpgrade`, Deno's `handler`, Bun's `handlers`), with 1001 "server shutting
+   * down", like Crow's `app.stop()`. Resolves once each connection's `onclose` has been called,
+   * or after `timeoutMs` (the adapters end a peer that does not answer within their own close
+   * timeout, 5 s by default). Listening sockets are the caller's: stop them with the server.
+   */
+  async close(timeoutMs = 6000): Promise<void> {
+    await this.connections.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, timeoutMs);
   }
 }
 

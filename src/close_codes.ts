@@ -33,6 +33,9 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
 } as const;
 
+/** The close reason every shutdown sends with 1001 (`app.close()`, a server handle's `close()`). */
+export const SHUTDOWN_REASON = "server shutting down";
+
 /** One of the named {@link CloseCode} values. */
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 

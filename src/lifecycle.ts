@@ -77,6 +77,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.native = port.native;
     const { url, params, data, protocol } = acceptance;
     this.connection = new Connection({ url, params, data, protocol, remoteAddress }, this);
+    app.connections.add(this);
     // Deferred so the adapter holds its SocketEvents before any handler can act on the socket;
     // events reported meanwhile wait in the queue behind onopen.
     queueMicrotask(() => this.#settle("onopen", this.#call(() => this.#handlers.onopen?.(this.connection))));
@@ -225,6 +226,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       case "error":
         return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
       case "close":
+        this.#app.connections.delete(this);
         this.#queue.length = 0;
         this.#backlog = 0;
         return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);
