@@ -17,6 +17,7 @@ export type {
   AcceptOptions,
   AcceptResult,
   CloseHandler,
+  DataOf,
   ErrorHandler,
   MessageHandler,
   OpenHandler,

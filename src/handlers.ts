@@ -24,6 +24,16 @@ export interface AcceptOptions<Data> {
  */
 export type AcceptResult<Data> = boolean | undefined | void | Response | AcceptOptions<Data>;
 
+/**
+ * The type of `conn.data` after an `onaccept` that returns `R`: the `data` of each object that
+ * accepts, and `undefined` wherever it may accept without data (`true`, nothing, or an object
+ * with no `data`). Refusals (`false`, a `Response`) open no connection and add nothing.
+ */
+export type DataOf<R> = R extends Response | false ? never
+  : R extends { data: infer D } ? D
+  : R extends { data?: infer D } ? D | undefined
+  : undefined;
+
 /** Runs before the upgrade; may be async. `offered` lists the client's subprotocols in order. */
 export type AcceptHandler<Params, Data> = (
   req: Request,

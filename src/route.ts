@@ -1,6 +1,7 @@
 import type {
-  AcceptHandler,
+  AcceptResult,
   CloseHandler,
+  DataOf,
   DrainHandler,
   ErrorHandler,
   MessageHandler,
@@ -48,11 +49,14 @@ export class WebSocketRoute<Params, Data = undefined> {
 
   /**
    * Decides whether to upgrade (see {@link AcceptResult}). Whatever it returns as `data`
-   * becomes `conn.data`, typed for the handlers registered after it.
+   * becomes `conn.data`, typed for the handlers registered after it ({@link DataOf}: with
+   * `undefined` added where it may accept without data).
    */
-  onaccept<D = undefined>(handler: AcceptHandler<Params, D>): WebSocketRoute<Params, D> {
+  onaccept<R extends AcceptResult<unknown>>(
+    handler: (req: Request, params: Params, offered: readonly string[]) => R | Promise<R>,
+  ): WebSocketRoute<Params, DataOf<R>> {
     this.#set("onaccept", handler);
-    return this as unknown as WebSocketRoute<Params, D>;
+    return this as unknown as WebSocketRoute<Params, DataOf<R>>;
   }
 
   /** Runs once per connection after the 101 response, before any `onmessage`. */

@@ -168,6 +168,31 @@ describe("types", () => {
       expectTypeOf(conn.data).toBeUndefined();
     });
   });
+
+  it("conn.data is `D | undefined` wherever onaccept may accept without data", () => {
+    const app = new Rookery();
+    const cond = Math.random() > 2;
+    app
+      .ws("/maybe")
+      .onaccept(() => (cond ? { data: { n: 1 } } : true))
+      .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<{ n: number } | undefined>());
+    app
+      .ws("/async")
+      .onaccept(async () => (cond ? false : { data: "ann" }))
+      .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<string>());
+    app
+      .ws("/protocol-only")
+      .onaccept(() => ({ protocol: "chat" }))
+      .onopen((conn) => expectTypeOf(conn.data).toBeUndefined());
+    app
+      .ws("/or-response")
+      .onaccept(() => (cond ? new Response("no", { status: 401 }) : { data: 7 }))
+      .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<number>());
+    app
+      .ws("/nothing")
+      .onaccept(() => {})
+      .onopen((conn) => expectTypeOf(conn.data).toBeUndefined());
+  });
 });
 
 describe("idleTimeout", () => {
