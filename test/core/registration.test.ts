@@ -178,7 +178,7 @@ describe("types", () => {
       .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<{ n: number } | undefined>());
     app
       .ws("/async")
-      .onaccept(async () => (cond ? false : { data: "ann" }))
+      .onaccept(() => Promise.resolve(cond ? false : { data: "ann" }))
       .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<string>());
     app
       .ws("/protocol-only")
