@@ -52,11 +52,11 @@ export class WebSocketRoute<Params, Data = undefined> {
    * becomes `conn.data`, typed for the handlers registered after it ({@link DataOf}: with
    * `undefined` added where it may accept without data).
    */
-  onaccept<R extends AcceptResult<unknown>>(
-    handler: (req: Request, params: Params, offered: readonly string[]) => R | Promise<R>,
-  ): WebSocketRoute<Params, DataOf<R>> {
+  onaccept<R extends AcceptResult<unknown> | Promise<AcceptResult<unknown>>>(
+    handler: (req: Request, params: Params, offered: readonly string[]) => R,
+  ): WebSocketRoute<Params, DataOf<Awaited<R>>> {
     this.#set("onaccept", handler);
-    return this as unknown as WebSocketRoute<Params, DataOf<R>>;
+    return this as unknown as WebSocketRoute<Params, DataOf<Awaited<R>>>;
   }
 
   /** Runs once per connection after the 101 response, before any `onmessage`. */
