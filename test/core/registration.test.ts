@@ -178,7 +178,7 @@ describe("types", () => {
       .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<{ n: number } | undefined>());
     app
       .ws("/async")
-      .onaccept(() => Promise.resolve(cond ? false : { data: "ann" }))
+      .onaccept(async () => (await Promise.resolve(cond)) ? false : { data: "ann" })
       .onopen((conn) => expectTypeOf(conn.data).toEqualTypeOf<string>());
     app
       .ws("/protocol-only")
