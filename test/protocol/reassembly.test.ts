@@ -10,6 +10,7 @@ import { FrameParser } from "../../src/protocol/frame_parser.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
 import { decodeText, Reassembly } from "../../src/protocol/reassembly.ts";
 import { clientFrame } from "../support/raw_client.ts";
+import { isCollected } from "./gc.ts";
 
 function parse(stream: Uint8Array, maxFragments: number): string[] {
   const out: string[] = [];
@@ -93,5 +94,75 @@ describe("decodeText: which failure a decoder error is", () => {
     expect((decodeText(bytes(10), throwing(Object.assign(new Error("too long"), { code: "ERR_STRING_TOO_LONG" }))) as WebSocketError).code).toBe(1009);
     expect((decodeText(bytes(10), throwing(new RangeError("Invalid string length"))) as WebSocketError).code).toBe(1009);
     expect((decodeText(bytes(0x20000000), throwing(new TypeError("buffer exceeds maximum length"))) as WebSocketError).code).toBe(1009);
+  });
+
+  it("a TypeError on a text of exactly V8's longest string in bytes is bad bytes: that many bytes always fit", () => {
+    expect((decodeText(bytes(0x1fffffe8), throwing(new TypeError("invalid"))) as WebSocketError).code).toBe(1007);
+  });
+
+  it("the error message (the close reason the client gets) says which failure it is", () => {
+    expect((decodeText(Uint8Array.of(0xff)) as WebSocketError).message).toMatch(/not valid UTF-8/);
+    expect((decodeText(bytes(10), throwing(new RangeError("Invalid string length"))) as WebSocketError).message).toMatch(/too long/);
+  });
+});
+
+describe("Reassembly: memory in proportion to the bytes", () => {
+  const pattern = (n: number, from: number) => Uint8Array.from({ length: n }, (_, i) => (from + i * 7) & 0xff);
+
+  it("fragments larger than a packing block, between small ones, keep their bytes in order", () => {
+    const sizes = [20_000, 3, 40_000, 1, 17_000, 1023, 1024, 16_384];
+    const r = new Reassembly(Opcode.BINARY);
+    const parts = sizes.map((n, i) => pattern(n, i));
+    parts.forEach((p, i) => expect(r.add(p.slice(), i === parts.length - 1)).toBeUndefined());
+    expect(r.finish()).toEqual(Uint8Array.from(parts.flatMap((p) => [...p])));
+  });
+
+  it("small fragments filling several packing blocks keep their bytes in order", () => {
+    const parts = Array.from({ length: 60 }, (_, i) => pattern(1000, i));
+    const r = new Reassembly(Opcode.BINARY);
+    parts.forEach((p, i) => r.add(p.slice(), i === parts.length - 1));
+    expect(r.finish()).toEqual(Uint8Array.from(parts.flatMap((p) => [...p])));
+  });
+
+  it("4096 one-byte fragments take a few KiB, not a buffer each", () => {
+    const source = pattern(4096, 0);
+    const r = new Reassembly(Opcode.BINARY);
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 4096; i++) r.add(source.subarray(i, i + 1), false);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+    r.add(new Uint8Array(0), true);
+    expect(r.finish()).toEqual(source);
+  });
+
+  it("a small fragment does not keep the chunk it was read from alive", async () => {
+    const r = new Reassembly(Opcode.BINARY);
+    const ref = (() => {
+      const chunk = new Uint8Array(1 << 20).fill(9);
+      r.add(chunk.subarray(100, 110), false);
+      return new WeakRef(chunk.buffer);
+    })();
+    expect(await isCollected(ref)).toBe(true);
+    r.add(Uint8Array.of(1), true);
+    expect(r.finish()).toEqual(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 1));
+  });
+
+  it("a message whose bytes all came in one large fragment is that fragment, not a copy", () => {
+    const big = pattern(4096, 0);
+    const r = new Reassembly(Opcode.BINARY);
+    r.add(new Uint8Array(0), false);
+    r.add(big, false);
+    r.add(new Uint8Array(0), true);
+    expect(r.finish()).toBe(big);
+  });
+
+  it("a message too large for one buffer fails with 1009", () => {
+    // Stand-ins for two 2^52-byte fragments: only their lengths are read before the copy.
+    const huge = { byteLength: 2 ** 52 } as Uint8Array;
+    const r = new Reassembly(Opcode.BINARY);
+    expect(r.add(huge, false)).toBeUndefined();
+    expect(r.add(huge, true)).toBeUndefined();
+    const result = r.finish() as WebSocketError;
+    expect(result.code).toBe(1009);
+    expect(result.message).toMatch(/too large/);
   });
 });
