@@ -8,8 +8,9 @@ import { TopicRegistry } from "./topics.ts";
 import { OpenSockets } from "./open_sockets.ts";
 import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
 
-/** Where Rookery reports errors that have no connection to go to (an `onaccept` throw...). */
-export type Logger = (message: string, error?: unknown) => void;
+import type { Logger } from "./logger.ts";
+
+export type { Logger };
 
 /** Options for {@link Rookery}: app-wide defaults every route may override. */
 export interface RookeryOptions extends SocketOptions {

@@ -2,7 +2,7 @@
  * The seam between one app's topics and the other instances of it (processes, machines,
  * runtimes). The core only knows this interface; `rookery/redis` implements it.
  */
-import type { Logger } from "./app.ts";
+import type { Logger } from "./logger.ts";
 
 /** What an app hands its broker when the broker starts serving it. */
 export interface BrokerHost {

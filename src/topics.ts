@@ -9,7 +9,7 @@
  * With a broker, the registry tells it when a topic gains its first local subscriber or loses
  * its last, hands it every local publish, and delivers what it brings from other instances.
  */
-import type { Logger } from "./app.ts";
+import type { Logger } from "./logger.ts";
 import type { Broker } from "./broker.ts";
 import type { SendStatus } from "./connection.ts";
 
