@@ -117,14 +117,15 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
  */
 export async function decideUpgrade(app: Rookery, request: Request): Promise<UpgradeDecision> {
   if (!hasValidHost(request)) return { kind: "respond", response: badHostResponse() };
-  let decision: UpgradeDecision;
   try {
-    decision = await decide(app, request);
+    const decision = await decide(app, request);
+    // Inside the try: a `Response.error()` from onaccept (status 0) cannot be copied to add the
+    // header, and is no HTTP answer anyway; it becomes the 500 below.
+    return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
   } catch (error) {
     app.log(`WebSocket upgrade failed on ${new URL(request.url).pathname}`, error);
-    decision = respond(500, "Internal Server Error");
+    return respond(500, "Internal Server Error", { connection: "close" });
   }
-  return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
 }
 
 async function decide(app: Rookery, request: Request): Promise<UpgradeDecision> {

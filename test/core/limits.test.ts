@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { fitReason } from "../../src/close_codes.ts";
-import { checkFragments, exceedsLimit, utf8Length } from "../../src/limits.ts";
+import { checkFragments, checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader, exceedsLimit, utf8Length } from "../../src/limits.ts";
 import { connect, settle, upgradeRequest } from "../support/memory_transport.ts";
 
 describe("effective maxPayload precedence", () => {
@@ -60,6 +60,21 @@ describe("UTF-8 length and limit checks", () => {
     ["€", 3],
     ["😀", 4],
     ["\ud800", 3], // lone surrogate: encoded as U+FFFD by TextEncoder, 3 bytes
+    ["\u007f", 1],
+    ["\u0080", 2],
+    ["\u07ff", 2],
+    ["\u0800", 3],
+    ["\ud800\udc00", 4], // U+10000, the first pair
+    ["\udbff\udfff", 4], // U+10FFFF, the last pair
+    ["x\ud800", 4], // lone high surrogate at the end
+    ["\ud800a", 4], // lone high surrogate in the middle
+    ["\ud800é", 5],
+    ["\ud800\ud800\udc00", 7], // a lone high surrogate, then a pair
+    ["\udbff\ue000", 6], // a high surrogate followed by a BMP character past the low range
+    ["a\udc00b", 5], // lone low surrogate in the middle
+    ["€\udc00", 6], // a low surrogate after a non-surrogate does not pair with it
+    ["\udfff", 3],
+    ["\udfff\udc00", 6], // two low surrogates never make a pair
   ])("utf8Length(%j) = %i, same as TextEncoder", (s, n) => {
     expect(utf8Length(s)).toBe(n);
     expect(new TextEncoder().encode(s).byteLength).toBe(n);
@@ -70,6 +85,69 @@ describe("UTF-8 length and limit checks", () => {
       const bytes = new TextEncoder().encode(s).byteLength;
       expect(exceedsLimit(s, bytes)).toBe(false);
       expect(exceedsLimit(s, bytes - 1)).toBe(true);
+    }
+  });
+
+  it("exceedsLimit agrees with TextEncoder at every limit, the UTF-16 length shortcuts included", () => {
+    for (const s of ["abcd", "éé", "€€€", "😀😀", "a\ud800", "\udc00é€😀"]) {
+      const bytes = new TextEncoder().encode(s).byteLength;
+      for (let limit = 0; limit <= s.length * 3 + 1; limit++) expect(exceedsLimit(s, limit), `${s} at ${limit}`).toBe(bytes > limit);
+      expect(exceedsLimit(s, Infinity)).toBe(false);
+    }
+  });
+
+  it("bytes are measured by byteLength; Infinity never exceeds", () => {
+    expect(exceedsLimit(new Uint8Array(5), 5)).toBe(false);
+    expect(exceedsLimit(new Uint8Array(6), 5)).toBe(true);
+    expect(exceedsLimit(new Uint8Array(6), Infinity)).toBe(false);
+  });
+});
+
+describe("the 1009 failure names the limit", () => {
+  it("onerror's message and the close reason say which limit the message went over", async () => {
+    const app = new Rookery();
+    const errors: string[] = [];
+    app.ws("/m").maxPayload(10).onerror((_c, e) => void errors.push(e.message));
+    const r = await connect(app, upgradeRequest("/m"));
+    if (!("socket" in r)) throw new Error("rejected");
+    await settle();
+    r.socket.events.message("x".repeat(11), false);
+    await settle();
+    expect(errors).toEqual(["Message over the limit of 10 bytes"]);
+    expect(r.socket.serverClose).toEqual({ code: 1009, reason: "Message over the limit of 10 bytes" });
+  });
+});
+
+describe("validators refuse bad values with a message that says what is allowed", () => {
+  it.each([
+    ["NaN", Number.NaN],
+    ["a numeric string", "10" as unknown as number],
+    ["a symbol", Symbol("x") as unknown as number],
+  ])("a byte limit that is %s", (_name, bad) => {
+    expect(() => checkPayloadLimit(bad, "maxPayload")).toThrow(/^maxPayload must be a non-negative number of bytes or Infinity, got /);
+  });
+
+  it("a byte limit with a fraction", () => {
+    expect(() => checkPayloadLimit(1.5, "maxPayload")).toThrow(/^maxPayload must be a whole number of bytes, got 1.5$/);
+  });
+
+  it("a fragment count that is not a number at all is a RangeError, not a failed conversion", () => {
+    expect(() => checkFragments(Symbol("x") as unknown as number, "maxFragments")).toThrow(RangeError);
+    expect(() => checkFragments("5" as unknown as number, "maxFragments")).toThrow(/^maxFragments must be a whole number of fragments/);
+  });
+
+  it("slowReader names the two policies", () => {
+    expect(() => checkSlowReader("fast" as never)).toThrow(new TypeError('slowReader must be "close" or "drop", got "fast"'));
+  });
+
+  it.each(["https://a.example", { length: 0 }, 42])("allowedOrigins that is neither a list nor a function (%j)", (bad) => {
+    expect(() => checkOrigins(bad as never, "allowedOrigins")).toThrow(new TypeError("allowedOrigins must be a list of origins or a function"));
+  });
+
+  it("idleTimeout: 0 to 960 seconds (Bun's ceiling), fractions included", () => {
+    for (const ok of [0, 0.5, 960]) expect(checkIdleTimeout(ok, "idleTimeout")).toBe(ok);
+    for (const bad of [960.5, -0.5, "10" as unknown as number]) {
+      expect(() => checkIdleTimeout(bad, "idleTimeout")).toThrow(/^idleTimeout must be a number of seconds from 0 \(off\) to 960, got /);
     }
   });
 });

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { Rookery, type RookeryOptions } from "../../mod.ts";
+import { type Acceptance, decideUpgrade } from "../../src/upgrade.ts";
+import type { WebSocketRoute } from "../../src/route.ts";
+import { KEY, upgradeRequest } from "../support/memory_transport.ts";
+
+// The Acceptance is what every adapter configures its socket from: each option is route ?? app ?? default.
+
+async function acceptance(
+  appOptions: RookeryOptions,
+  configure: (route: WebSocketRoute<unknown>) => void = () => {},
+  request = upgradeRequest("/a"),
+): Promise<Acceptance> {
+  const app = new Rookery(appOptions);
+  configure(app.ws("/a") as WebSocketRoute<unknown>);
+  const d = await decideUpgrade(app, request);
+  if (d.kind !== "accept") throw new Error(`expected an accept, got ${d.kind}`);
+  return d.acceptance;
+}
+
+describe("per-socket settings: route ?? app ?? documented default", () => {
+  it("defaults: strict masking, 16,384 fragments, 16 MiB send buffer, close slow readers, 1 MiB backlog", async () => {
+    const a = await acceptance({});
+    expect({
+      allowUnmaskedFrames: a.allowUnmaskedFrames,
+      maxFragments: a.maxFragments,
+      maxBufferedAmount: a.maxBufferedAmount,
+      slowReader: a.slowReader,
+      maxBacklog: a.maxBacklog,
+    }).toEqual({
+      allowUnmaskedFrames: false,
+      maxFragments: 16_384,
+      maxBufferedAmount: 16 * 1024 * 1024,
+      slowReader: "close",
+      maxBacklog: 1024 * 1024,
+    });
+  });
+
+  it("app values apply to routes that set nothing", async () => {
+    const a = await acceptance({ allowUnmaskedFrames: true, maxFragments: 8, maxBufferedAmount: 1000, slowReader: "drop", maxBacklog: 2000 });
+    expect([a.allowUnmaskedFrames, a.maxFragments, a.maxBufferedAmount, a.slowReader, a.maxBacklog]).toEqual([true, 8, 1000, "drop", 2000]);
+  });
+
+  it("route values win over the app's", async () => {
+    const a = await acceptance(
+      { allowUnmaskedFrames: true, maxFragments: 8, maxBufferedAmount: 1000, slowReader: "drop", maxBacklog: 2000 },
+      (r) => r.allowUnmaskedFrames(false).maxFragments(3).maxBufferedAmount(10).slowReader("close").maxBacklog(20),
+    );
+    expect([a.allowUnmaskedFrames, a.maxFragments, a.maxBufferedAmount, a.slowReader, a.maxBacklog]).toEqual([false, 3, 10, "close", 20]);
+  });
+
+  it("route values apply without app values", async () => {
+    const a = await acceptance({}, (r) => r.allowUnmaskedFrames(true).maxFragments(Infinity).maxBufferedAmount(0).maxBacklog(0));
+    expect([a.allowUnmaskedFrames, a.maxFragments, a.maxBufferedAmount, a.maxBacklog]).toEqual([true, Infinity, 0, 0]);
+  });
+
+  it("allowUnmaskedFrames() with no argument turns the lax mode on", async () => {
+    expect((await acceptance({}, (r) => r.allowUnmaskedFrames())).allowUnmaskedFrames).toBe(true);
+  });
+});
+
+describe("what onaccept returns", () => {
+  it("null (possible from JavaScript) accepts like undefined, with no data", async () => {
+    const a = await acceptance({}, (r) => r.onaccept(() => null as never));
+    expect(a.data).toBeUndefined();
+    expect(a.protocol).toBe("");
+  });
+
+  it("the client's key is handed on for Sec-WebSocket-Accept", async () => {
+    expect((await acceptance({})).key).toBe(KEY);
+  });
+});
