@@ -2,15 +2,14 @@
  * The Redis broker on Node against a private redis-server: two app instances in this process,
  * each served by the Node adapter, clients on undici's WebSocket.
  */
-import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { redisBroker } from "../../adapters/redis.ts";
-import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
-import { client, foreignText, instance, type Instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
+import type { PrivateRedis } from "../../scripts/redis_server.ts";
+import { client, foreignText, instance, type Instance, listenerCount, type Probe, stopInstance, until, usePrivateRedis } from "../support/redis_app.ts";
 
 let redis: PrivateRedis;
-let probe: ReturnType<typeof createClient>;
+let probe: Probe;
 let prefixCounter = 0;
 
 const listeners = (channel: string) => listenerCount(probe, channel);
@@ -30,16 +29,9 @@ async function withInstances<N extends 1 | 2>(
   }
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  probe = createClient({ url: redis.url });
-  probe.on("error", () => {});
-  await probe.connect();
-});
-
-afterAll(async () => {
-  probe.destroy();
-  await redis.stop();
+usePrivateRedis((r, p) => {
+  redis = r;
+  probe = p;
 });
 
 describe("redisBroker on Node", () => {

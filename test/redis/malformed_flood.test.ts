@@ -3,28 +3,20 @@
  * every malformed message is counted, but `onerror` hears of them at a bounded rate, and real
  * messages behind the junk are still delivered.
  */
-import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { redisBroker } from "../../adapters/redis.ts";
-import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
-import { client, foreignText, instance, listenerCount, stopInstance, until } from "../support/redis_app.ts";
+import type { PrivateRedis } from "../../scripts/redis_server.ts";
+import { client, foreignText, instance, listenerCount, type Probe, stopInstance, until, usePrivateRedis } from "../support/redis_app.ts";
 
 const FLOOD = 20_000;
 
 let redis: PrivateRedis;
-let probe: ReturnType<typeof createClient>;
+let probe: Probe;
 let prefixCounter = 0;
 
-beforeAll(async () => {
-  redis = await startRedis();
-  probe = createClient({ url: redis.url });
-  probe.on("error", () => {});
-  await probe.connect();
-});
-
-afterAll(async () => {
-  probe.destroy();
-  await redis.stop();
+usePrivateRedis((r, p) => {
+  redis = r;
+  probe = p;
 });
 
 /** Every way the envelope can be wrong, in turn: not ours, too short, bad version, kind, UTF-8. */

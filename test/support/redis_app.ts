@@ -2,7 +2,10 @@
  * App instances sharing topics through a Redis broker, served by the Node adapter in the test
  * process, and undici WebSocket clients for them.
  */
+import { createClient } from "redis";
 import { WebSocket } from "undici";
+import { afterAll, beforeAll } from "vitest";
+import { type PrivateRedis, startRedis } from "../../scripts/redis_server.ts";
 import { Rookery } from "../../mod.ts";
 import { serve, type ServerHandle } from "../../adapters/node.ts";
 import { type RedisBroker, redisBroker } from "../../adapters/redis.ts";
@@ -80,4 +83,27 @@ export async function stopInstance(i: Instance): Promise<void> {
  */
 export function foreignText(text: string): Buffer {
   return Buffer.concat([Buffer.from([1, 0x74]), Buffer.alloc(8), Buffer.from(text)]);
+}
+
+/** A plain node-redis client, for a test to publish and inspect with. */
+export type Probe = ReturnType<typeof createClient>;
+
+/**
+ * A private redis-server for the test file, and a probe client to it: started before the file's
+ * tests (handed to `use`), stopped after them.
+ */
+export function usePrivateRedis(use: (redis: PrivateRedis, probe: Probe) => void): void {
+  let redis: PrivateRedis | undefined;
+  let probe: Probe | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    probe = createClient({ url: redis.url });
+    probe.on("error", () => {});
+    await probe.connect();
+    use(redis, probe);
+  });
+  afterAll(async () => {
+    probe?.destroy();
+    await redis?.stop();
+  });
 }
