@@ -97,6 +97,9 @@ export interface Attachment {
   close(): Promise<void>;
 }
 
+/** Milliseconds a close waits for the peer (and shutdown for every connection). */
+const DEFAULT_CLOSE_TIMEOUT = 5000;
+
 class NodeHost {
   readonly app: Rookery;
   readonly options: NodeAdapterOptions;
@@ -106,13 +109,13 @@ class NodeHost {
   constructor(app: Rookery, options: NodeAdapterOptions) {
     this.app = app;
     this.options = options;
-    this.#closeTimeout = options.closeTimeout ?? 5000;
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
   }
 
   /** Never rejects: whatever fails answers the client (500 for our own failures) and is logged. */
-  async upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array): Promise<boolean> {
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout = this.#closeTimeout): Promise<boolean> {
     try {
-      return await this.#upgrade(req, socket, head);
+      return await this.#upgrade(req, socket, head, closeTimeout);
     } catch (error) {
       this.app.log("WebSocket upgrade failed", error);
       socket.on("error", () => {});
@@ -121,7 +124,7 @@ class NodeHost {
     }
   }
 
-  async #upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array): Promise<boolean> {
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
     let request: Request | undefined;
     try {
       // Node accepts an HTTP/1.1 request without a Host; RFC 9112 §3.2 asks for 400.
@@ -160,7 +163,7 @@ class NodeHost {
       return true;
     }
     socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
-    new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout: this.#closeTimeout }, this.open);
+    new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout }, this.open);
     return true;
   }
 
@@ -191,10 +194,15 @@ class NodeHost {
     await this.open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, this.#closeTimeout + 1000);
   }
 
-  listenUpgrades(server: Server | HttpsServer): void {
+  /**
+   * Handles the server's upgrades. A path with no WebSocket route gets 404, unless `share` and
+   * another `upgrade` listener is there to answer it (ws, Vite's HMR, Socket.IO on one server).
+   */
+  listenUpgrades(server: Server | HttpsServer, share: boolean): void {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       void this.upgrade(req, socket, head).then(async (handled) => {
-        if (!handled) await sendRawResponse(socket, textResponse(404, "Not Found")).catch(() => socket.destroy());
+        if (handled || (share && server.listenerCount("upgrade") > 1)) return;
+        await sendRawResponse(socket, textResponse(404, "Not Found")).catch(() => socket.destroy());
       });
     });
   }
@@ -202,10 +210,12 @@ class NodeHost {
 
 const hosts = new WeakMap<Rookery, NodeHost>();
 
+
 /**
  * Handles one `upgrade` event for frameworks that own the server. Resolves `false` when no
  * WebSocket route matches the path (the socket is left untouched for the caller), `true`
- * when Rookery answered the request (upgraded or refused).
+ * when Rookery answered the request (upgraded or refused). `options` apply to this call
+ * (`closeTimeout` for the connection it opens); `app.close()` shuts its connections down.
  */
 export function handleUpgrade(
   app: Rookery,
@@ -215,18 +225,19 @@ export function handleUpgrade(
   options: NodeAdapterOptions = {},
 ): Promise<boolean> {
   let host = hosts.get(app);
-  if (!host) hosts.set(app, (host = new NodeHost(app, options)));
-  return host.upgrade(req, socket, head);
+  if (!host) hosts.set(app, (host = new NodeHost(app, {})));
+  return host.upgrade(req, socket, head, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
 }
 
 /**
  * Serves `app`'s WebSocket routes on an existing `node:http`/`node:https` server. Only
- * upgrades are handled (unknown paths get 404); plain requests stay with the server's own
- * `request` handler.
+ * upgrades are handled; plain requests stay with the server's own `request` handler. An upgrade
+ * to a path with no WebSocket route is left to the server's other `upgrade` listeners (`ws`,
+ * Vite's HMR, Socket.IO), or answered 404 when there is none.
  */
 export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
   const host = new NodeHost(app, options);
-  host.listenUpgrades(server);
+  host.listenUpgrades(server, true);
   return { close: () => host.closeAll() };
 }
 
@@ -246,7 +257,7 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
     },
     (req, res) => void host.request(req, res),
   );
-  host.listenUpgrades(server);
+  host.listenUpgrades(server, false);
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -151,6 +151,56 @@ describe("attach and handleUpgrade", () => {
     }
   });
 
+  it("attach leaves an upgrade it does not route to the server's other upgrade listener (no 404 behind it)", async () => {
+    const app = quietApp();
+    app.ws("/ws").onmessage((c, m) => void c.send(m));
+    const server = createServer();
+    attach(app, server);
+    // Another library on the same server (ws, Vite's HMR, Socket.IO) answers its own path, a
+    // little later (its own checks are async too).
+    server.on("upgrade", (req, socket) => {
+      if (req.url === "/hmr") setTimeout(() => socket.end("HTTP/1.1 418 I'm a teapot\r\ncontent-length: 0\r\n\r\n"), 50);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const other = await RawClient.handshake(port, "/hmr");
+      expect(other.status).toBe(418);
+      await other.until(() => other.ended, 2000);
+      expect(other.received.toString()).not.toContain("404");
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      await opened(ws);
+      ws.close();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("handleUpgrade takes its options per call: each connection gets the closeTimeout it was opened with", async () => {
+    const app = quietApp();
+    app.ws("/ws").onmessage((c, m) => (m === "close-me" ? c.close(4000, "done") : void c.send(m)));
+    const server = createServer();
+    server.on("upgrade", (req, socket, head) => {
+      const closeTimeout = req.url === "/ws?short" ? 200 : 10_000;
+      void handleUpgrade(app, req, socket, head, { closeTimeout });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const long = await RawClient.handshake(port, "/ws?long");
+      const short = await RawClient.handshake(port, "/ws?short");
+      // Both are asked to close and never answer: only the short timeout drops its peer soon.
+      for (const c of [long, short]) c.write(clientFrame(1, "close-me"));
+      await short.until(() => short.ended, 3000);
+      expect(long.ended).toBe(false);
+      long.destroy();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("a client that leaves while onaccept runs causes no event and no crash", async () => {
     const log = new EventLog();
     const app = quietApp();
