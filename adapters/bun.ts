@@ -30,12 +30,12 @@ import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
 import {
   type Acceptance,
-  asksUpgrade,
   closingConnection,
   DEFAULT_MAX_BUFFERED,
   decideUpgrade,
   type FetchHandler,
   fallbackResponse,
+  refusesUpgrade,
   textResponse,
 } from "../src/upgrade.ts";
 
@@ -255,7 +255,7 @@ function createHandlers(app: Rookery, fallback: BunFetchHandler | undefined, ope
     const decision = await decideUpgrade(app, req);
     if (decision.kind === "pass") {
       const response = await fallbackResponse(app, req, fallback && ((request) => fallback(request, server)));
-      return asksUpgrade(req) ? closingConnection(response) : response;
+      return refusesUpgrade(req, response) ? closingConnection(response) : response;
     }
     if (decision.kind === "respond") return decision.response;
     const { acceptance } = decision;

@@ -26,7 +26,7 @@ import { WebSocketError } from "../src/errors.ts";
 import { openConnection } from "../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { OpenSockets } from "../src/open_sockets.ts";
-import { type Acceptance, asksUpgrade, decideUpgrade, type FetchHandler, fallbackResponse, textResponse } from "../src/upgrade.ts";
+import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse, refusesUpgrade, textResponse } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -178,7 +178,7 @@ function createHandler(app: Rookery, fallback: DenoFetchHandler | undefined, ope
     const decision = await decideUpgrade(app, req);
     if (decision.kind === "pass") {
       const response = await fallbackResponse(app, req, fallback && ((request) => fallback(request, info)));
-      return asksUpgrade(req) ? endingConnection(response) : response;
+      return refusesUpgrade(req, response) ? endingConnection(response) : response;
     }
     if (decision.kind === "respond") return endingConnection(decision.response);
     const { acceptance } = decision;

@@ -97,6 +97,11 @@ export interface Attachment {
   close(): Promise<void>;
 }
 
+/** Node accepts an HTTP/1.1 request without a Host; RFC 9112 §3.2 asks for 400 (HTTP/1.0 may omit it). */
+function lacksHost(req: IncomingMessage): boolean {
+  return req.headers.host === undefined && req.httpVersion !== "1.0";
+}
+
 /** Milliseconds a close waits for the peer (and shutdown for every connection). */
 const DEFAULT_CLOSE_TIMEOUT = 5000;
 
@@ -127,8 +132,7 @@ class NodeHost {
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
     let request: Request | undefined;
     try {
-      // Node accepts an HTTP/1.1 request without a Host; RFC 9112 §3.2 asks for 400.
-      request = req.headers.host === undefined ? undefined : toRequest(req, false);
+      request = lacksHost(req) ? undefined : toRequest(req, false);
     } catch {
       request = undefined;
     }
@@ -170,7 +174,7 @@ class NodeHost {
   async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let request: Request;
     try {
-      if (req.headers.host === undefined) throw new TypeError("no Host header");
+      if (lacksHost(req)) throw new TypeError("no Host header");
       request = toRequest(req, true);
     } catch {
       // No Host, or one no URL can be built from (answerPlainRequest answers the other malformed ones).

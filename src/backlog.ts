@@ -33,6 +33,14 @@ export function mayResume(total: number, bound: number): boolean {
   return total <= bound / 2;
 }
 
+/**
+ * Whether `bytes` is a view that keeps a buffer more than twice its size alive (a payload cut out
+ * of a socket read): worth copying before it is kept for a while.
+ */
+export function isWastefulView(bytes: Uint8Array): boolean {
+  return bytes.buffer.byteLength > 2 * bytes.byteLength + 1024;
+}
+
 /** The message of the 1008 failure where the runtime cannot stop reading. */
 export function backlogMessage(bound: number): string {
   return `More than ${bound} bytes received and not yet handled: the client sends faster than the server handles`;

@@ -1,6 +1,6 @@
 /**
- * One connection's lifecycle (`ConnectionLifecycle`): turns what an adapter observes on a socket into handler calls, in
- * the contract's order (DESIGN.md "Lifecycle contract"):
+ * One connection's lifecycle (`ConnectionLifecycle`): turns what an adapter observes on a
+ * socket into handler calls, in the contract's order (DESIGN.md "Lifecycle contract"):
  *
  * - `onopen` first, once; `onmessage` per message in arrival order; `onerror` at most once
  *   and before `onclose`; `onclose` exactly once, last; nothing after it.
@@ -12,7 +12,7 @@
  *   stops reading, or, where it cannot, the connection fails with 1008.
  */
 import type { Rookery } from "./app.ts";
-import { backlogCost, backlogMessage, mayResume, overBacklog } from "./backlog.ts";
+import { backlogCost, backlogMessage, isWastefulView, mayResume, overBacklog } from "./backlog.ts";
 import { CloseCode, fitReason } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
 import { handlerError, slowReaderError, WebSocketError } from "./errors.ts";
@@ -108,6 +108,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
 
   /** Queues a message behind a pending handler, within the backlog bound. */
   #enqueue(message: string | Uint8Array, isBinary: boolean): void {
+    // A view keeps its whole buffer alive (a socket read holds many frames): what waits must
+    // cost what it counts, so a small view over a large buffer waits as a copy.
+    if (typeof message !== "string" && isWastefulView(message)) message = message.slice();
     const cost = backlogCost(message);
     const over = overBacklog(this.#backlog + cost, cost, this.#maxBacklog);
     if (over && !this.#port.pause) {
@@ -135,11 +138,12 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // Once a close is under way, a broken transport only ends it; it is not a new failure.
     if (error.code === CloseCode.ABNORMAL && this.readyState === ReadyState.CLOSING) return;
     this.#failed = true;
-    // Nothing that arrives from now on is delivered, so reading may go on (the peer's close).
-    this.#resumeReading();
     this.#queue.push({ kind: "error", error });
     // The close frame goes out before onerror runs, so the peer learns of the failure at once.
     if (error.code !== CloseCode.ABNORMAL) this.close(error.code, fitReason(error.message));
+    // Nothing that arrives from now on is delivered, so reading may go on (the peer's close).
+    // Only now: what the codec held may end the connection inside this call, after the error.
+    this.#resumeReading();
     if (!this.#busy) this.#runQueue();
   }
 
@@ -272,11 +276,11 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.#failed = true;
     this.#queue = this.#queue.filter((t) => t.kind !== "message");
     this.#backlog = 0;
-    this.#resumeReading();
     // With no onerror to show it, the bug would be invisible: a dropped connection, no stack.
     if (!this.#handlers.onerror) this.#app.log(`${handler} handler threw on ${this.connection.url} (no onerror on this route)`, thrown);
     this.#queue.unshift({ kind: "error", error: handlerError(handler, thrown) });
     this.close(CloseCode.INTERNAL_ERROR, WIRE_REASON_1011);
+    this.#resumeReading();
   }
 }
 

@@ -71,10 +71,17 @@ export function closingConnection(response: Response): Response {
   }
 }
 
-/** Whether `request` asks for a protocol upgrade (a non-101 answer must then end the connection). */
-export function asksUpgrade(request: Request): boolean {
-  return request.headers.has("upgrade");
+/**
+ * Whether `answer` to `request` refuses an upgrade the request asked for, so the connection must
+ * end after it. Not a 101 (a fallback that upgrades itself, such as Hono's), not a runtime's own
+ * "upgraded" answer (Bun's `undefined`), and not a status that cannot carry a body.
+ */
+export function refusesUpgrade(request: Request, answer: unknown): answer is Response {
+  // The answer first: after Deno.upgradeWebSocket the request's headers may no longer be read.
+  return answer instanceof Response && answer.status >= 200 && !NO_BODY.has(answer.status) && request.headers.has("upgrade");
 }
+
+const NO_BODY = new Set([204, 205, 304]);
 
 // RFC 3986 host (IP literal, IPv4 or reg-name) and an optional port: nothing that could carry a path.
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;

@@ -207,7 +207,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
    * the client, ping it; after as long again, drop it.
    */
   idleTick(): void {
-    if (this.#heard) {
+    // While reading is paused the silence is ours (a handler is behind), not the client's.
+    if (this.#heard || this.#paused) {
       this.#heard = false;
       this.#silentFor = 0;
       this.#pinged = false;

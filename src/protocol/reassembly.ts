@@ -6,6 +6,7 @@
  */
 import { CloseCode } from "../close_codes.ts";
 import { WebSocketError } from "../errors.ts";
+import { isWastefulView } from "../backlog.ts";
 import { concat } from "./bytes.ts";
 import { Opcode } from "./opcodes.ts";
 
@@ -64,7 +65,8 @@ export class Reassembly {
     this.length += n;
     if (n >= SMALL_FRAGMENT) {
       this.#flush();
-      this.#parts.push(payload);
+      // A view would keep the whole socket read it came in alive, not just its own bytes.
+      this.#parts.push(isWastefulView(payload) ? payload.slice() : payload);
       return undefined;
     }
     if (this.#used + n > this.#block.byteLength) {

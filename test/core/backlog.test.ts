@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { type Connection, Rookery } from "../../mod.ts";
 import { QUEUED_MESSAGE_OVERHEAD } from "../../src/backlog.ts";
+import { WebSocketError } from "../../src/errors.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
 import { describeMessage } from "../support/recording_app.ts";
 
@@ -129,6 +130,47 @@ describe("maxBacklog where the port can pause (Node's codec)", () => {
     s.events.message("after", false);
     await settle();
     expect(transcript).toEqual(["a", "error:1011", "close:1011"]);
+  });
+
+  it("a failure while paused runs onerror and sends its code even when resuming reports the peer's close at once", async () => {
+    const app = new Rookery({ logger: () => {}, maxBacklog: 500 });
+    const transcript: string[] = [];
+    app
+      .ws("/gated")
+      .onmessage(() => new Promise<void>(() => {}))
+      .onerror((_c, error) => void transcript.push(`error:${error.code}`))
+      .onclose((_c, _reason, code) => void transcript.push(`close:${code}`));
+    const result = await connect(app, upgradeRequest("/gated"), { pausable: true, echoClose: false });
+    if (!("socket" in result)) throw new Error("not upgraded");
+    await settle();
+    const s = result.socket;
+    s.events.message("a", false);
+    for (let i = 0; i < 5; i++) s.events.message("x".repeat(100), false);
+    expect(s.flow).toEqual(["pause"]);
+    // Resuming hands the codec's held bytes over, and they held the peer's close frame.
+    s.onResume = () => s.events.closed(1000, "bye");
+    s.events.fail(new WebSocketError(1008, "send buffer over the bound"));
+    await settle();
+    expect(s.serverClose?.code).toBe(1008);
+    expect(transcript).toEqual([]); // the stuck handler holds back onerror and onclose, in order
+  });
+
+  it("a queued view over a large buffer waits as a copy, so the backlog counts what is kept", async () => {
+    const app = new Rookery({ logger: () => {} });
+    const kept: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    app.ws("/gated").onmessage((_c, m) => {
+      kept.push((m as Uint8Array).buffer.byteLength);
+      return gate;
+    });
+    const s = await open(app, true);
+    const read = new Uint8Array(64 * 1024); // one socket read holding many frames
+    s.events.message(read.subarray(0, 10), true); // handled at once: not copied
+    s.events.message(read.subarray(10, 20), true); // waits: copied
+    release();
+    await settle();
+    expect(kept).toEqual([64 * 1024, 10]);
   });
 
   it("Infinity turns it off", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
-import { answerPlainRequest, asksUpgrade, fallbackResponse } from "../../src/upgrade.ts";
+import { answerPlainRequest, fallbackResponse, refusesUpgrade } from "../../src/upgrade.ts";
 import { upgradeRequest } from "../support/memory_transport.ts";
 
 // What every adapter does with requests that are not upgraded: the same answers on each runtime.
@@ -90,10 +90,20 @@ describe("fallbackResponse: requests no WebSocket route takes", () => {
   });
 });
 
-describe("asksUpgrade: whether a non-101 answer must end the connection", () => {
+describe("refusesUpgrade: whether an answer refuses an upgrade, so the connection must end", () => {
+  const refused = new Response("no", { status: 404 });
   it("any Upgrade header counts, whatever protocol it names", () => {
-    expect(asksUpgrade(upgradeRequest("/x"))).toBe(true);
-    expect(asksUpgrade(new Request("http://127.0.0.1/", { headers: { upgrade: "h2c" } }))).toBe(true);
-    expect(asksUpgrade(new Request("http://127.0.0.1/"))).toBe(false);
+    expect(refusesUpgrade(upgradeRequest("/x"), refused)).toBe(true);
+    expect(refusesUpgrade(new Request("http://127.0.0.1/", { headers: { upgrade: "h2c" } }), refused)).toBe(true);
+    expect(refusesUpgrade(new Request("http://127.0.0.1/"), refused)).toBe(false);
+  });
+
+  it("a fallback that upgrades itself (101, or Bun's undefined) and bodiless statuses are not refusals", () => {
+    const asks = upgradeRequest("/own");
+    expect(refusesUpgrade(asks, undefined)).toBe(false);
+    expect(refusesUpgrade(asks, { status: 403 })).toBe(false);
+    for (const status of [204, 205, 304]) expect(refusesUpgrade(asks, new Response(null, { status }))).toBe(false);
+    expect(refusesUpgrade(asks, new Response("ok", { status: 200 }))).toBe(true);
+    expect(refusesUpgrade(asks, new Response("gone", { status: 500 }))).toBe(true);
   });
 });

@@ -68,3 +68,33 @@ Deno.test("reusePort without --unstable-net throws a TypeError instead of lettin
   }
   if (!(error instanceof TypeError) || !/--unstable-net/.test(error.message)) throw new Error(`expected a TypeError, got ${error}`);
 });
+
+Deno.test("a fallback that upgrades its own path (a 101 from Deno.upgradeWebSocket) is passed through untouched", async () => {
+  const app = roomEchoApp([]);
+  const server = await serve(app, {
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req) => {
+      if (new URL(req.url).pathname !== "/own") return new Response("not found", { status: 404 });
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      socket.onmessage = (e) => socket.send(`own:${e.data}`);
+      return response;
+    },
+  });
+  try {
+    const own = await openWebClient(`ws://127.0.0.1:${server.port}/own`);
+    own.ws.send("hi");
+    await until(() => own.got.length === 1);
+    assertEquals(own.got, ["own:hi"]);
+    own.ws.close();
+    await own.closed;
+    const rookery = await open(server.port);
+    rookery.ws.send("still Rookery's");
+    await until(() => rookery.got.length === 1);
+    assertEquals(rookery.got, ["still Rookery's"]);
+    rookery.ws.close();
+    await rookery.closed;
+  } finally {
+    await server.close();
+  }
+});

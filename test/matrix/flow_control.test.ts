@@ -89,3 +89,27 @@ describe.each<Runtime>(["node", "deno", "bun"])("inbound flow control on %s", (r
     expect(await events(tag)).toEqual(["open", "close:1000"]);
   }, 30_000);
 });
+
+describe("inbound flow control on node with a 1 s idle timeout", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer("node", "test/matrix/fixture_server.ts", { args: ["--idle", "1"] });
+  }, 30_000);
+  afterAll(() => server?.stop());
+
+  it("a paused connection is not idle: the silence is the server's, so it is not dropped", async () => {
+    const client = await RawClient.handshake(server.port, "/hold?t=idle-paused");
+    const result = await flood(client, FLOOD);
+    expect(result.stalled).toBe(true);
+    // More than twice the idle timeout with reading paused behind the held handler.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(client.ended).toBe(false);
+    expect(client.close).toBeUndefined();
+    client.write(clientFrame(1, "report"));
+    await fetch(`http://127.0.0.1:${server.port}/release?t=idle-paused`);
+    await client.until(() => client.frames.some((f) => f.opcode === 1), 20_000);
+    expect(client.frames.find((f) => f.opcode === 1)!.payload.toString()).toBe(`got:${result.frames}:true`);
+    client.destroy();
+  }, 40_000);
+});
+

@@ -157,7 +157,7 @@ describe("Reassembly: memory in proportion to the bytes", () => {
 
   it("a message too large for one buffer fails with 1009", () => {
     // Stand-ins for two 2^52-byte fragments: only their lengths are read before the copy.
-    const huge = { byteLength: 2 ** 52 } as Uint8Array;
+    const huge = { byteLength: 2 ** 52, buffer: { byteLength: 2 ** 52 } } as Uint8Array;
     const r = new Reassembly(Opcode.BINARY);
     expect(r.add(huge, false)).toBeUndefined();
     expect(r.add(huge, true)).toBeUndefined();

@@ -40,6 +40,8 @@ export interface MemorySocket {
   finishClose(): void;
   /** With `pausable`: "pause" and "resume" as the core asked for them, in order. */
   flow: string[];
+  /** With `pausable`: what the codec reports when reading resumes (inside the `resume` call). */
+  onResume?: () => void;
 }
 
 export async function connect(
@@ -79,7 +81,13 @@ export async function connect(
       return socket.buffered;
     },
     ...(options.pausable
-      ? { pause: () => void socket.flow.push("pause"), resume: () => void socket.flow.push("resume") }
+      ? {
+          pause: () => void socket.flow.push("pause"),
+          resume: () => {
+            socket.flow.push("resume");
+            socket.onResume?.();
+          },
+        }
       : {}),
     ...(native ? { native: native.native } : {}),
   };
