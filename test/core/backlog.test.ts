@@ -173,6 +173,25 @@ describe("maxBacklog where the port can pause (Node's codec)", () => {
     expect(kept).toEqual([64 * 1024, 10]);
   });
 
+  it("a queued view is copied only when its buffer is more than twice its size plus 1 KiB", async () => {
+    const app = new Rookery({ logger: () => {} });
+    const kept: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    app.ws("/gated").onmessage((_c, m) => {
+      kept.push(typeof m === "string" ? -1 : m.buffer.byteLength);
+      return gate;
+    });
+    const s = await open(app, true);
+    s.events.message("first", false);
+    s.events.message(new Uint8Array(3072).subarray(0, 1024), true); // exactly 2 x 1024 + 1024: kept as is
+    s.events.message(new Uint8Array(3073).subarray(0, 1024), true); // one byte more: copied
+    s.events.message("text is never copied", false);
+    release();
+    await settle();
+    expect(kept).toEqual([-1, 3072, 1024, -1]);
+  });
+
   it("Infinity turns it off", async () => {
     const g = gatedApp({ app: Infinity });
     const s = await open(g.app, true);

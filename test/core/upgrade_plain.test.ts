@@ -105,5 +105,8 @@ describe("refusesUpgrade: whether an answer refuses an upgrade, so the connectio
     for (const status of [204, 205, 304]) expect(refusesUpgrade(asks, new Response(null, { status }))).toBe(false);
     expect(refusesUpgrade(asks, new Response("ok", { status: 200 }))).toBe(true);
     expect(refusesUpgrade(asks, new Response("gone", { status: 500 }))).toBe(true);
+    // Deno's upgrade answer is a Response with status 101, which code here cannot construct.
+    const switching = Object.create(Response.prototype, { status: { value: 101 } }) as Response;
+    expect(refusesUpgrade(asks, switching)).toBe(false);
   });
 });

@@ -155,6 +155,22 @@ describe("Reassembly: memory in proportion to the bytes", () => {
     expect(r.finish()).toBe(big);
   });
 
+  it("a large fragment cut out of a much larger socket read is kept as a copy of its own bytes", () => {
+    const read = new Uint8Array(64 * 1024);
+    const r = new Reassembly(Opcode.BINARY);
+    expect(r.add(read.subarray(0, 2048), false)).toBeUndefined();
+    expect(r.add(new Uint8Array(0), true)).toBeUndefined();
+    const whole = r.finish() as Uint8Array;
+    expect(whole.byteLength).toBe(2048);
+    expect(whole.buffer.byteLength).toBe(2048);
+    // A fragment that fills most of its buffer stays a view.
+    const own = new Uint8Array(2048);
+    const r2 = new Reassembly(Opcode.BINARY);
+    r2.add(own, false);
+    r2.add(new Uint8Array(0), true);
+    expect((r2.finish() as Uint8Array).buffer).toBe(own.buffer);
+  });
+
   it("a message too large for one buffer fails with 1009", () => {
     // Stand-ins for two 2^52-byte fragments: only their lengths are read before the copy.
     const huge = { byteLength: 2 ** 52, buffer: { byteLength: 2 ** 52 } } as Uint8Array;
