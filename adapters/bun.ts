@@ -231,7 +231,7 @@ function portOf(ws: BunSocket): SocketPort {
   };
 }
 
-/** The `ws.data` records Rookery made: any other socket was upgraded by the user's own code. */
+/** The `ws.data` records Rookery made; every other socket was upgraded by the user's own code. */
 const accepted = new WeakSet<object>();
 
 function ours(ws: BunSocket<unknown>): ws is BunSocket<BunSocketData> {

@@ -77,7 +77,8 @@ export function closingConnection(response: Response): Response {
  * "upgraded" answer (Bun's `undefined`), and not a status that cannot carry a body.
  */
 export function refusesUpgrade(request: Request, answer: unknown): answer is Response {
-  // The answer first: after Deno.upgradeWebSocket the request's headers may no longer be read.
+  // The answer first: once Deno's upgradeWebSocket has taken the request, its headers may no
+  // longer be read.
   return answer instanceof Response && answer.status >= 200 && !NO_BODY.has(answer.status) && request.headers.has("upgrade");
 }
 
