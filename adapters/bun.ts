@@ -22,22 +22,12 @@
  * @module
  */
 import type { Rookery } from "../src/app.ts";
-import { CloseCode, type CloseCodeValue, SHUTDOWN_REASON } from "../src/close_codes.ts";
-import { WebSocketError } from "../src/errors.ts";
-import { DEFAULT_IDLE_TIMEOUT, tooBigMessage } from "../src/limits.ts";
-import { openConnection } from "../src/lifecycle.ts";
-import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
-import { OpenSockets } from "../src/open_sockets.ts";
-import {
-  type Acceptance,
-  closingConnection,
-  DEFAULT_MAX_BUFFERED,
-  decideUpgrade,
-  type FetchHandler,
-  fallbackResponse,
-  refusesUpgrade,
-  textResponse,
-} from "../src/upgrade.ts";
+import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
+import { DEFAULT_IDLE_TIMEOUT } from "../src/limits.ts";
+import type { SocketEvents, SocketFailure, SocketPort } from "../src/socket_port.ts";
+import { ServerHost } from "../src/server_host.ts";
+import type { NativeServer } from "../src/topics.ts";
+import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, type FetchHandler, textResponse } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -122,8 +112,8 @@ declare const Bun: {
 export interface BunSocketData {
   acceptance: Acceptance;
   events: SocketEvents | undefined;
-  /** The server-level publish of the server this socket belongs to. */
-  publishAll: (topic: string, message: string | Uint8Array) => void;
+  /** The server this socket belongs to, as the core's topics publish through it. */
+  server: NativeServer;
 }
 
 /** Options of {@link serve}. */
@@ -135,7 +125,7 @@ export interface BunServeOptions {
   /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
   fetch?: BunFetchHandler;
   /**
-   * Milliseconds `close()` waits for connections to finish closing. Default: 5000. (A peer that
+   * Milliseconds `close()` waits for connections to finish closing (plus one second). Default: 5000. (A peer that
    * never finishes a closing handshake is released by Bun at its `idleTimeout`: Bun 1.4 has no
    * way to drop a socket it already reported closed.)
    */
@@ -157,19 +147,16 @@ export interface BunServerHandle {
   close(): Promise<void>;
 }
 
-/** Milliseconds a server-side close waits for the peer before the socket is dropped. */
-const DEFAULT_CLOSE_TIMEOUT = 5000;
-
 /** The largest `maxPayloadLength` Bun accepts (it must be an integer; 2^53 throws). */
 const BUN_MAX_PAYLOAD = 2 ** 32;
 /**
  * When Bun ends a connection itself it hands the server's `close` handler 1006 and a reason
  * (measured on Bun 1.4.5): for a bad frame, bad UTF-8 or a message too big the client got the
  * right close code, and for an idle timeout the peer is dead. The reason is the only clue; a plain
- * drop has none. Each known reason maps to the failure Rookery reports.
+ * drop has none. Each known reason maps to the failure it reports.
  */
-const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue][] = [
-  ["Received too big message", CloseCode.MESSAGE_TOO_BIG],
+const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue | "tooBig" | "idle"][] = [
+  ["Received too big message", "tooBig"],
   ["Received invalid UTF-8", CloseCode.INVALID_PAYLOAD],
   ["Received an incorrectly masked frame", CloseCode.PROTOCOL_ERROR],
   ["Received unexpected RSV", CloseCode.PROTOCOL_ERROR],
@@ -178,29 +165,16 @@ const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue][] = [
   ["Received continuation frame", CloseCode.PROTOCOL_ERROR],
   ["Received invalid close code", CloseCode.PROTOCOL_ERROR],
   ["Received fragmented control frame", CloseCode.PROTOCOL_ERROR],
-  ["WebSocket timed out", CloseCode.ABNORMAL],
+  ["WebSocket timed out", "idle"],
 ];
 
-/**
- * The failure behind a close Bun reported as 1006, if its reason names one, with the close to
- * report: what Bun sent the client, or for an idle drop 1006 without a reason, as on Node and Deno.
- */
-function bunFailure(code: number, reason: string, limit: number): { error: WebSocketError; code: number; reason: string } | undefined {
+/** The failure behind a close Bun reported as 1006, if its reason names one. */
+function bunFailure(code: number, reason: string): SocketFailure | undefined {
   if (code !== CloseCode.ABNORMAL || !reason) return undefined;
-  const known = BUN_FAILURES.find(([prefix]) => reason.startsWith(prefix));
-  if (!known) return undefined;
-  const failure = known[1];
-  if (failure === CloseCode.ABNORMAL) {
-    return { error: new WebSocketError(failure, `Idle timeout: ${reason}`), code: failure, reason: "" };
-  }
-  const error = new WebSocketError(failure, failure === CloseCode.MESSAGE_TOO_BIG ? tooBigMessage(limit) : reason);
-  return { error, code: failure, reason: error.message };
-}
-
-/** The fixed answer when Rookery's side of a request fails: logged, never shown. */
-function internalError(app: Rookery, error: unknown): Response {
-  app.log("WebSocket request failed", error);
-  return textResponse(500, "Internal Server Error", { connection: "close" });
+  const known = BUN_FAILURES.find(([prefix]) => reason.startsWith(prefix))?.[1];
+  if (known === undefined) return undefined;
+  if (known === "tooBig" || known === "idle") return known === "idle" ? { kind: "idle", detail: reason } : { kind: "tooBig" };
+  return { kind: "protocol", code: known, detail: reason };
 }
 
 /** Bun's per-server limit for `app`: its largest effective route limit, within Bun's range. */
@@ -215,7 +189,7 @@ function portOf(ws: BunSocket): SocketPort {
       subscribe: (topic) => ws.subscribe(topic),
       unsubscribe: (topic) => ws.unsubscribe(topic),
       publish: (topic, message) => void ws.publish(topic, message),
-      publishAll: ws.data.publishAll,
+      server: ws.data.server,
     },
     send(message) {
       const result = typeof message === "string" ? ws.sendText(message) : ws.sendBinary(message);
@@ -238,42 +212,39 @@ function ours(ws: BunSocket<unknown>): ws is BunSocket<BunSocketData> {
   return typeof ws.data === "object" && ws.data !== null && accepted.has(ws.data);
 }
 
-/** One stable server-level publish function per Bun server, so the core can tell servers apart. */
-const publishers = new WeakMap<BunServer, BunSocketData["publishAll"]>();
+/** One `NativeServer` per Bun server, so the core publishes once per server. */
+const nativeServers = new WeakMap<BunServer, NativeServer>();
 
-function publisherOf(server: BunServer): BunSocketData["publishAll"] {
-  let publish = publishers.get(server);
-  if (!publish) {
-    publish = (topic, message) => void server.publish(topic, message);
-    publishers.set(server, publish);
-  }
-  return publish;
+function nativeServerOf(server: BunServer): NativeServer {
+  let native = nativeServers.get(server);
+  if (!native) nativeServers.set(server, (native = { publish: (topic, message) => void server.publish(topic, message) }));
+  return native;
 }
 
-function createHandlers(app: Rookery, fallback: BunFetchHandler | undefined, open: OpenSockets, foreign: ForeignSocketHandlers = {}) {
-  const handle = async (req: Request, server: BunServer): Promise<Response | undefined> => {
-    const decision = await decideUpgrade(app, req);
-    if (decision.kind === "pass") {
-      const response = await fallbackResponse(app, req, fallback && ((request) => fallback(request, server)));
-      return refusesUpgrade(req, response) ? closingConnection(response) : response;
-    }
-    if (decision.kind === "respond") return decision.response;
-    const { acceptance } = decision;
-    const headers = new Headers(acceptance.headers);
-    // An empty value stops Bun from echoing the client's first offer.
-    if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
-    const data: BunSocketData = { acceptance, events: undefined, publishAll: publisherOf(server) };
-    accepted.add(data);
+type BunHost = ServerHost<BunServer>;
+
+/** The upgrade Bun does itself: `undefined` once upgraded, as Bun's `fetch` expects. */
+function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acceptance): Response | undefined {
+  const headers = new Headers(acceptance.headers);
+  // An empty value stops Bun from echoing the client's first offer.
+  if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
+  const data: BunSocketData = { acceptance, events: undefined, server: nativeServerOf(server) };
+  accepted.add(data);
+  try {
     if (server.upgrade(req, { data, headers })) return undefined;
-    return textResponse(400, "WebSocket upgrade failed", { connection: "close" });
-  };
+  } catch (error) {
+    // Never Bun's development error page (paths, source lines, a stack), whatever NODE_ENV is.
+    return host.failedRequest(error);
+  }
+  return textResponse(400, "WebSocket upgrade failed", { connection: "close" });
+}
+
+function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
+  const { app } = host;
   const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
-    try {
-      return await handle(req, server);
-    } catch (error) {
-      // Never Bun's development error page (paths, source lines, a stack), whatever NODE_ENV is.
-      return internalError(app, error);
-    }
+    const answer = await host.handle(req, server);
+    if (answer.kind === "upgrade") return upgrade(host, req, server, answer.acceptance);
+    return answer.endsConnection ? closingConnection(answer.response) : answer.response;
   };
 
   // The user's handlers run inside Bun's socket events: a throw is theirs to see in the log, never Bun's.
@@ -295,9 +266,7 @@ function createHandlers(app: Rookery, fallback: BunFetchHandler | undefined, ope
     closeOnBackpressureLimit: (app.options.slowReader ?? "close") === "close",
     open(ws) {
       if (!ours(ws)) return passOn("open", () => foreign.open?.(ws));
-      const events = openConnection(app, ws.data.acceptance, portOf(ws), ws.remoteAddress).events;
-      ws.data.events = events;
-      open.add(events);
+      ws.data.events = host.connect(ws.data.acceptance, portOf(ws), ws.remoteAddress);
     },
     message(ws, message) {
       if (!ours(ws)) return passOn("message", () => foreign.message?.(ws, message));
@@ -314,13 +283,10 @@ function createHandlers(app: Rookery, fallback: BunFetchHandler | undefined, ope
       if (!ours(ws)) return passOn("close", () => foreign.close?.(ws, code, reason));
       const events = ws.data.events;
       if (!events) return;
-      const failure = bunFailure(code, reason, ws.data.acceptance.maxPayload);
-      if (failure) {
-        // The core's own close is a no-op here: Bun has closed the socket already.
-        events.fail(failure.error);
-        events.closed(failure.code, failure.reason);
-      } else events.closed(code, reason);
-      open.delete(events);
+      // Bun has closed the socket already: the core's own close frame is a no-op here.
+      const failure = bunFailure(code, reason);
+      if (failure) events.fail(failure);
+      events.closed(code, reason);
     },
   };
   return { fetch, websocket };
@@ -330,6 +296,7 @@ function createHandlers(app: Rookery, fallback: BunFetchHandler | undefined, ope
  * The `{ fetch, websocket }` pair for `Bun.serve`: WebSocket routes are upgraded, other
  * requests go to `fallback` (404 without one). Sockets your own `fetch` upgrades (with your own
  * `data`) go to `options.websocket`, since Bun takes one `websocket` object per server.
+ * `app.close()` shuts Rookery's connections down.
  *
  * @example
  * ```ts
@@ -350,23 +317,23 @@ export function handlers(
   fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
   websocket: BunWebSocketHandlers;
 } {
-  return createHandlers(app, fallback, new OpenSockets(), options.websocket);
+  return bunHandlers(new ServerHost(app, { fetch: fallback }), options.websocket);
 }
 
 /** Starts `Bun.serve` for `app`. */
 export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunServerHandle> {
-  const open = new OpenSockets();
   const hostname = options.hostname ?? "0.0.0.0";
-  const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
   let server: BunServer;
+  let host: BunHost;
   try {
+    host = new ServerHost(app, options);
     server = Bun.serve({
       port: options.port ?? 0,
       hostname,
       reusePort: options.reusePort ?? false,
-      ...createHandlers(app, options.fetch, open),
+      ...bunHandlers(host),
       // Bun's own answer to a throw is a development page with paths and source lines.
-      error: (error) => internalError(app, error),
+      error: (error) => host.failedRequest(error),
     });
   } catch (error) {
     // Bun throws where Node and Deno reject (a port in use): the same promise everywhere.
@@ -380,7 +347,7 @@ export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunS
       // Stop listening first; Bun's stop(false) resolves only once every connection is gone,
       // so it is not awaited here (that would wait for the closes issued just below).
       Promise.resolve(server.stop(false)).catch(() => {});
-      await open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, closeTimeout);
+      await host.close();
       await server.stop(true);
     },
   });

@@ -20,13 +20,11 @@
  * @module
  */
 import type { Rookery } from "../src/app.ts";
-import { CloseCode, SHUTDOWN_REASON } from "../src/close_codes.ts";
+import { CloseCode } from "../src/close_codes.ts";
 import type { SendStatus } from "../src/connection.ts";
-import { WebSocketError } from "../src/errors.ts";
-import { openConnection } from "../src/lifecycle.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
-import { OpenSockets } from "../src/open_sockets.ts";
-import { type Acceptance, decideUpgrade, type FetchHandler, fallbackResponse, refusesUpgrade, textResponse } from "../src/upgrade.ts";
+import { ServerHost } from "../src/server_host.ts";
+import type { Acceptance, FetchHandler } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -72,9 +70,6 @@ export interface DenoServerHandle {
 /** The error Deno reports when a ping went unanswered within `idleTimeout` (Deno 2.9). */
 const DENO_IDLE_TIMEOUT = "No response from ping frame.";
 
-/** Milliseconds a close waits for the peer (and `close()` for every connection). */
-const DEFAULT_CLOSE_TIMEOUT = 5000;
-
 /** `send` reports backpressure once this many bytes wait in Deno's buffer. */
 const HIGH_WATER_MARK = 16 * 1024;
 
@@ -98,15 +93,11 @@ function endingConnection(response: Response): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
+type DenoInfo = Deno.ServeHandlerInfo<Deno.NetAddr>;
+type DenoHost = ServerHost<DenoInfo | undefined>;
+
 /** Turns Deno's socket into the core's `SocketPort` and reports its events to the core. */
-function wire(
-  app: Rookery,
-  acceptance: Acceptance,
-  socket: WebSocket,
-  remoteAddress: string | undefined,
-  open: OpenSockets,
-  closeTimeout: number,
-): void {
+function wire(host: DenoHost, acceptance: Acceptance, socket: WebSocket, remoteAddress: string | undefined): void {
   socket.binaryType = "arraybuffer";
   let events: SocketEvents | undefined;
   // Deno has no drain event: after a backpressured send, watch the buffer empty.
@@ -134,19 +125,14 @@ function wire(
       // Deno waits for the peer's close frame without end, and JavaScript cannot abort the
       // socket: after closeTimeout the connection is reported closed (1006) so its lifecycle
       // ends; Deno frees the socket itself when its idle ping goes unanswered.
-      closeTimer = setTimeout(() => {
-        if (!events) return;
-        events.closed(CloseCode.ABNORMAL, "");
-        open.delete(events);
-      }, closeTimeout);
+      closeTimer = setTimeout(() => events?.closed(CloseCode.ABNORMAL, ""), host.closeTimeout);
     },
     get bufferedAmount() {
       return socket.bufferedAmount;
     },
   };
   socket.onopen = () => {
-    events = openConnection(app, acceptance, port, remoteAddress).events;
-    open.add(events);
+    events = host.connect(acceptance, port, remoteAddress);
   };
   socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
     const data = e.data;
@@ -155,85 +141,73 @@ function wire(
   };
   // Deno reports a dropped or broken connection (including protocol errors, which it
   // answers by dropping the TCP connection) as an error event, then a close with code 0.
-  let idledOut = false;
   socket.onerror = (e: Event) => {
     const message = e instanceof ErrorEvent && e.message ? e.message : "WebSocket error";
-    idledOut = message === DENO_IDLE_TIMEOUT;
-    events?.fail(new WebSocketError(CloseCode.ABNORMAL, idledOut ? `Idle timeout: ${message}` : message));
+    events?.fail(message === DENO_IDLE_TIMEOUT ? { kind: "idle", detail: message } : { kind: "lost", detail: message });
   };
   socket.onclose = (e: CloseEvent) => {
     clearInterval(drainTimer);
     clearTimeout(closeTimer);
-    if (!events) return;
-    // Deno closes an idle connection with 1001 on the wire; Rookery reports a dead peer as 1006
-    // on every runtime.
-    events.closed(e.code === 0 || idledOut ? CloseCode.ABNORMAL : e.code, idledOut ? "" : e.reason);
-    open.delete(events);
+    events?.closed(e.code === 0 ? CloseCode.ABNORMAL : e.code, e.reason);
   };
 }
 
-function createHandler(app: Rookery, fallback: DenoFetchHandler | undefined, open: OpenSockets, closeTimeout: number) {
-  const handle = async (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr> | undefined): Promise<Response> => {
-    const remoteAddress = info?.remoteAddr.hostname;
-    const decision = await decideUpgrade(app, req);
-    if (decision.kind === "pass") {
-      const response = await fallbackResponse(app, req, fallback && ((request) => fallback(request, info)));
-      return refusesUpgrade(req, response) ? endingConnection(response) : response;
-    }
-    if (decision.kind === "respond") return endingConnection(decision.response);
-    const { acceptance } = decision;
-    const { socket, response } = Deno.upgradeWebSocket(req, {
-      ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
-      idleTimeout: acceptance.idleTimeout,
-    });
-    for (const [name, value] of acceptance.headers) response.headers.set(name, value);
-    wire(app, acceptance, socket, remoteAddress, open, closeTimeout);
-    return response;
-  };
-  return async (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
+/** The `Deno.serve` handler of `host`. */
+function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise<Response> {
+  return async (req, info) => {
     // Deno's `info` is only readable before the handler first awaits: a copy goes on.
     const known = info && { remoteAddr: info.remoteAddr, completed: info.completed };
+    const answer = await host.handle(req, known);
+    if (answer.kind === "respond") return answer.endsConnection ? endingConnection(answer.response) : answer.response;
+    const { acceptance } = answer;
     try {
-      return await handle(req, known);
+      const { socket, response } = Deno.upgradeWebSocket(req, {
+        ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
+        idleTimeout: acceptance.idleTimeout,
+      });
+      for (const [name, value] of acceptance.headers) response.headers.set(name, value);
+      wire(host, acceptance, socket, known?.remoteAddr.hostname);
+      return response;
     } catch (error) {
       // Deno would answer 500 itself, with a stack in its log for every such request.
-      app.log("WebSocket request failed", error);
-      return endingConnection(textResponse(500, "Internal Server Error"));
+      return endingConnection(host.failedRequest(error));
     }
   };
 }
 
 /**
  * A handler for `Deno.serve`: WebSocket routes are upgraded, other requests go to `fallback`
- * (404 without one).
+ * (404 without one). `app.close()` shuts its connections down.
  */
-export function handler(
-  app: Rookery,
-  fallback?: DenoFetchHandler,
-): (req: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
-  return createHandler(app, fallback, new OpenSockets(), DEFAULT_CLOSE_TIMEOUT);
+export function handler(app: Rookery, fallback?: DenoFetchHandler): (req: Request, info?: DenoInfo) => Promise<Response> {
+  return denoHandler(new ServerHost(app, { fetch: fallback }));
 }
 
 /** Starts `Deno.serve` for `app` (Deno binds before `Deno.serve` returns). */
 export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<DenoServerHandle> {
-  const open = new OpenSockets();
   const hostname = options.hostname ?? "0.0.0.0";
   const reusePort = options.reusePort ?? false;
   // Deno.listenDatagram exists only under --unstable-net, the flag reusePort needs.
   if (reusePort && !("listenDatagram" in Deno)) {
     return Promise.reject(new TypeError("reusePort needs Deno's --unstable-net flag (without it Deno exits at once)"));
   }
+  let host: DenoHost;
+  try {
+    host = new ServerHost(app, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const server = Deno.serve(
     // onListen replaces Deno's own "Listening on" line: a library does not print.
     { port: options.port ?? 0, hostname, onListen: () => {}, ...(reusePort ? { reusePort } : {}) },
-    createHandler(app, options.fetch, open, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT),
+    denoHandler(host),
   );
   return Promise.resolve({
     port: server.addr.port,
     hostname,
     server,
     async close() {
-      await open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+      await host.close();
       await server.shutdown();
     },
   });

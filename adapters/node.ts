@@ -24,15 +24,12 @@ import type { Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
-import { CloseCode, SHUTDOWN_REASON } from "../src/close_codes.ts";
-import { createHash } from "node:crypto";
-import { ACCEPT_GUID } from "../src/protocol/handshake.ts";
-import { OpenSockets } from "../src/open_sockets.ts";
-import { answerPlainRequest, badHostResponse, decideUpgrade, type FetchHandler, fallbackResponse, hasValidHost, textResponse } from "../src/upgrade.ts";
+import { checkCloseTimeout, ServerHost } from "../src/server_host.ts";
+import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, textResponse } from "../src/upgrade.ts";
 import { watchWhileDeciding } from "./node/early_data.ts";
 import { supportsReusePort } from "./node/reuse_port.ts";
 import { NodeWebSocket } from "./node/socket.ts";
-import { sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
+import { acceptValue, sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
 
 export type { FetchHandler };
 
@@ -102,118 +99,106 @@ function lacksHost(req: IncomingMessage): boolean {
   return req.headers.host === undefined && req.httpVersion !== "1.0";
 }
 
-/** Milliseconds a close waits for the peer (and shutdown for every connection). */
-const DEFAULT_CLOSE_TIMEOUT = 5000;
+/** What a Node fallback gets as its second argument. */
+interface NodeEnv {
+  incoming: IncomingMessage;
+  outgoing: ServerResponse;
+}
 
-class NodeHost {
-  readonly app: Rookery;
-  readonly options: NodeAdapterOptions;
-  readonly open = new OpenSockets();
-  readonly #closeTimeout: number;
+type NodeHost = ServerHost<NodeEnv>;
 
-  constructor(app: Rookery, options: NodeAdapterOptions) {
-    this.app = app;
-    this.options = options;
-    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-  }
-
-  /** Never rejects: whatever fails answers the client (500 for our own failures) and is logged. */
-  async upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout = this.#closeTimeout): Promise<boolean> {
-    try {
-      return await this.#upgrade(req, socket, head, closeTimeout);
-    } catch (error) {
-      this.app.log("WebSocket upgrade failed", error);
-      socket.on("error", () => {});
-      await sendRawResponse(socket, textResponse(500, "Internal Server Error")).catch(() => socket.destroy());
-      return true;
-    }
-  }
-
-  async #upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
-    let request: Request | undefined;
-    try {
-      request = lacksHost(req) ? undefined : toRequest(req, false);
-    } catch {
-      request = undefined;
-    }
-    // Before routing: runtimes build the URL from the Host, which must not choose the route.
-    if (!request || !hasValidHost(request)) {
-      socket.on("error", () => {});
-      await sendRawResponse(socket, badHostResponse());
-      return true;
-    }
-    // Not ours: decided before reading anything, so the caller gets the socket untouched.
-    // The request's URL pathname (dot segments resolved), as decideUpgrade and the other adapters match it.
-    if (!this.app.routes.find(new URL(request.url).pathname)) return false;
-    // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
-    // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
-    const early = watchWhileDeciding(socket, head);
-    const decision = await decideUpgrade(this.app, request);
-    if (decision.kind === "pass") {
-      early.release();
-      return false;
-    }
-    if (decision.kind === "respond") {
-      early.release();
-      await sendRawResponse(socket, decision.response);
-      return true;
-    }
-    const { acceptance } = decision;
-    // node:crypto hashes synchronously; the core's WebCrypto version costs a promise per handshake.
-    const accept = createHash("sha1").update(acceptance.key + ACCEPT_GUID).digest("base64");
-    const buffered = early.release();
-    if (early.gone || socket.destroyed || !socket.writable) {
-      socket.destroy();
-      return true;
-    }
-    socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
-    new NodeWebSocket(this.app, acceptance, socket as Socket, buffered, { closeTimeout }, this.open);
+/**
+ * Answers one upgrade request. Resolves `false` when no route takes the path (the socket is left
+ * untouched), `true` when it was answered. Never rejects: whatever fails answers the client (500
+ * for our own failures) and is logged.
+ */
+async function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
+  try {
+    return await upgradeOrPass(host, req, socket, head, closeTimeout);
+  } catch (error) {
+    socket.on("error", () => {});
+    await sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy());
     return true;
-  }
-
-  async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let request: Request;
-    try {
-      if (lacksHost(req)) throw new TypeError("no Host header");
-      request = toRequest(req, true);
-    } catch {
-      // No Host, or one no URL can be built from (answerPlainRequest answers the other malformed ones).
-      await sendResponse(res, badHostResponse(), false).catch(() => res.destroy());
-      return;
-    }
-    try {
-      const fallback = this.options.fetch;
-      const env = { incoming: req, outgoing: res };
-      const response = answerPlainRequest(this.app, request) ?? (await fallbackResponse(this.app, request, fallback && ((r) => fallback(r, env))));
-      await sendResponse(res, response, req.method === "HEAD");
-    } catch (error) {
-      this.app.log(`HTTP request failed on ${req.url ?? "?"}`, error);
-      if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain" }).end("Bad Request\n");
-      else res.destroy();
-    }
-  }
-
-  /** Closes every open WebSocket with 1001; each socket is dropped by its own close timer at worst. */
-  async closeAll(): Promise<void> {
-    await this.open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, this.#closeTimeout + 1000);
-  }
-
-  /**
-   * Handles the server's upgrades. A path with no WebSocket route gets 404, unless `share` and
-   * another `upgrade` listener is there to answer it (ws, Vite's HMR, Socket.IO on one server).
-   */
-  listenUpgrades(server: Server | HttpsServer, share: boolean): void {
-    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      void this.upgrade(req, socket, head).then(async (handled) => {
-        if (handled || (share && server.listenerCount("upgrade") > 1)) return;
-        await sendRawResponse(socket, textResponse(404, "Not Found")).catch(() => socket.destroy());
-      });
-    });
   }
 }
 
-const hosts = new WeakMap<Rookery, NodeHost>();
+async function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
+  let request: Request | undefined;
+  try {
+    request = lacksHost(req) ? undefined : toRequest(req, false);
+  } catch {
+    request = undefined;
+  }
+  // Before routing: runtimes build the URL from the Host, which must not choose the route.
+  if (!request || !hasValidHost(request)) {
+    socket.on("error", () => {});
+    await sendRawResponse(socket, badHostResponse());
+    return true;
+  }
+  // Not ours: decided before reading anything, so the caller gets the socket untouched.
+  // The request's URL pathname (dot segments resolved), as decideUpgrade and the other adapters match it.
+  if (!host.app.routes.find(new URL(request.url).pathname)) return false;
+  // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
+  // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
+  const early = watchWhileDeciding(socket, head);
+  const decision = await host.decide(request);
+  if (decision.kind === "pass") {
+    early.release();
+    return false;
+  }
+  if (decision.kind === "respond") {
+    early.release();
+    await sendRawResponse(socket, decision.response);
+    return true;
+  }
+  const { acceptance } = decision;
+  const accept = acceptValue(acceptance.key);
+  const buffered = early.release();
+  if (early.gone || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return true;
+  }
+  socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
+  new NodeWebSocket(host, acceptance, socket as Socket, buffered, closeTimeout);
+  return true;
+}
 
+/** Answers a plain HTTP request: a WebSocket route's path gets 426 or 400, any other the fallback's answer. */
+async function answer(host: NodeHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let request: Request;
+  try {
+    if (lacksHost(req)) throw new TypeError("no Host header");
+    request = toRequest(req, true);
+  } catch {
+    // No Host, or one no URL can be built from (answerPlainRequest answers the other malformed ones).
+    await sendResponse(res, badHostResponse(), false).catch(() => res.destroy());
+    return;
+  }
+  try {
+    const response = answerPlainRequest(host.app, request) ?? (await host.fallback(request, { incoming: req, outgoing: res }));
+    await sendResponse(res, response, req.method === "HEAD");
+  } catch (error) {
+    host.app.log(`HTTP request failed on ${req.url ?? "?"}`, error);
+    if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain" }).end("Bad Request\n");
+    else res.destroy();
+  }
+}
+
+/**
+ * Handles the server's upgrades. A path with no WebSocket route gets 404, unless `share` and
+ * another `upgrade` listener is there to answer it (ws, Vite's HMR, Socket.IO on one server).
+ */
+function listenUpgrades(host: NodeHost, server: Server | HttpsServer, share: boolean): void {
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(host, req, socket, head, host.closeTimeout).then(async (handled) => {
+      if (handled || (share && server.listenerCount("upgrade") > 1)) return;
+      await sendRawResponse(socket, textResponse(404, "Not Found")).catch(() => socket.destroy());
+    });
+  });
+}
+
+/** The host `handleUpgrade` calls share per app: it has no options of its own (each call brings them). */
+const upgradeHosts = new WeakMap<Rookery, NodeHost>();
 
 /**
  * Handles one `upgrade` event for frameworks that own the server. Resolves `false` when no
@@ -228,9 +213,9 @@ export function handleUpgrade(
   head: Uint8Array,
   options: NodeAdapterOptions = {},
 ): Promise<boolean> {
-  let host = hosts.get(app);
-  if (!host) hosts.set(app, (host = new NodeHost(app, {})));
-  return host.upgrade(req, socket, head, options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+  let host = upgradeHosts.get(app);
+  if (!host) upgradeHosts.set(app, (host = new ServerHost(app)));
+  return upgrade(host, req, socket, head, checkCloseTimeout(options.closeTimeout ?? host.closeTimeout));
 }
 
 /**
@@ -240,9 +225,9 @@ export function handleUpgrade(
  * Vite's HMR, Socket.IO), or answered 404 when there is none.
  */
 export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
-  const host = new NodeHost(app, options);
-  host.listenUpgrades(server, true);
-  return { close: () => host.closeAll() };
+  const host: NodeHost = new ServerHost(app, options);
+  listenUpgrades(host, server, true);
+  return { close: () => host.close() };
 }
 
 /** Starts a `node:http` server for `app`; resolves once it listens. */
@@ -250,7 +235,12 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
   if (options.reusePort && !supportsReusePort(process.versions.node)) {
     return Promise.reject(new TypeError(`reusePort needs Node 22.12 or later (this is ${process.versions.node}); older versions ignore it`));
   }
-  const host = new NodeHost(app, options);
+  let host: NodeHost;
+  try {
+    host = new ServerHost(app, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const handshakeTimeout = options.handshakeTimeout ?? 10_000;
   const server = createServer(
     {
@@ -259,9 +249,9 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
       connectionsCheckingInterval: Math.min(1000, handshakeTimeout),
       ...(options.maxHeaderSize !== undefined ? { maxHeaderSize: options.maxHeaderSize } : {}),
     },
-    (req, res) => void host.request(req, res),
+    (req, res) => void answer(host, req, res),
   );
-  host.listenUpgrades(server, false);
+  listenUpgrades(host, server, false);
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -275,7 +265,7 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
         server,
         async close() {
           const stopped = new Promise<void>((done) => server.close(() => done()));
-          await host.closeAll();
+          await host.close();
           server.closeAllConnections();
           await stopped;
         },

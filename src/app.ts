@@ -1,6 +1,6 @@
 import { type Broker, checkBroker } from "./broker.ts";
 import type { SocketOptions } from "./handlers.ts";
-import { checkFragments, checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
+import { checkFragments, checkIdleTimeout, DEFAULT_CLOSE_TIMEOUT, SHUTDOWN_MARGIN, checkOrigins, checkPayloadLimit, checkSlowReader, effectivePayloadLimit } from "./limits.ts";
 import { compilePattern, type PathParams, Router } from "./path.ts";
 import { checkTopic, type MessageData, toMessage } from "./connection.ts";
 import { type RouteRecord, WebSocketRoute } from "./route.ts";
@@ -91,10 +91,10 @@ export class Rookery {
    * Closes every open connection of this app, whichever entry point accepted it (`serve`,
    * `attach`, `handleUpgrade`, Deno's `handler`, Bun's `handlers`), with 1001 "server shutting
    * down", like Crow's `app.stop()`. Resolves once each connection's `onclose` has been called,
-   * or after `timeoutMs` (the adapters end a peer that does not answer within their own close
-   * timeout, 5 s by default). Listening sockets are the caller's: stop them with the server.
+   * or after `timeoutMs` (default 6 s: the adapters end a peer that does not answer within their
+   * own close timeout, 5 s by default). Listening sockets are the caller's: stop them with the server.
    */
-  async close(timeoutMs = 6000): Promise<void> {
+  async close(timeoutMs: number = DEFAULT_CLOSE_TIMEOUT + SHUTDOWN_MARGIN): Promise<void> {
     await this.connections.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, timeoutMs);
   }
 }

@@ -1,4 +1,6 @@
 import { CloseCode, type CloseCodeValue } from "./close_codes.ts";
+import { tooBigMessage } from "./limits.ts";
+import type { SocketFailure } from "./socket_port.ts";
 
 const NAMES: Record<number, string> = {
   [CloseCode.PROTOCOL_ERROR]: "ProtocolError",
@@ -38,4 +40,25 @@ export function handlerError(handler: string, thrown: unknown): WebSocketError {
   return new WebSocketError(CloseCode.INTERNAL_ERROR, `${handler} handler threw: ${detail}`, {
     cause: thrown,
   });
+}
+
+/**
+ * The error `onerror` receives for what an adapter observed. `limits` are the connection's
+ * bounds, which the messages name.
+ */
+export function failureError(failure: SocketFailure, limits: { maxPayload: number; maxBufferedAmount: number }): WebSocketError {
+  switch (failure.kind) {
+    case "protocol":
+      return new WebSocketError(failure.code, failure.detail);
+    case "tooBig":
+      return new WebSocketError(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(limits.maxPayload));
+    case "slowReader":
+      return slowReaderError(limits.maxBufferedAmount);
+    case "idle":
+      return new WebSocketError(CloseCode.ABNORMAL, `Idle timeout: ${failure.detail}`);
+    case "lost":
+      return new WebSocketError(CloseCode.ABNORMAL, failure.detail, { cause: failure.cause });
+    case "internal":
+      return new WebSocketError(CloseCode.INTERNAL_ERROR, "internal error");
+  }
 }

@@ -15,10 +15,11 @@ import type { Rookery } from "./app.ts";
 import { backlogCost, backlogMessage, isWastefulView, mayResume, overBacklog } from "./backlog.ts";
 import { CloseCode, fitReason } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
-import { handlerError, slowReaderError, WebSocketError } from "./errors.ts";
+import { failureError, handlerError, slowReaderError, WebSocketError } from "./errors.ts";
 import type { RouteHandlers } from "./handlers.ts";
 import { exceedsLimit, tooBigMessage } from "./limits.ts";
-import type { SocketEvents, SocketPort } from "./socket_port.ts";
+import type { OpenSockets } from "./open_sockets.ts";
+import type { SocketEvents, SocketFailure, SocketPort } from "./socket_port.ts";
 import type { NativeTopics, TopicMember } from "./topics.ts";
 import type { Acceptance } from "./upgrade.ts";
 
@@ -32,14 +33,19 @@ const WIRE_REASON_1011 = "internal error";
 /** The largest send-buffer high-water mark of any adapter (Node 24's socket default). */
 const HIGH_WATER_MARK_CEILING = 64 * 1024;
 
-/** Opens a connection for an accepted upgrade: creates its `Connection` and runs `onopen`. */
+/**
+ * Opens a connection for an accepted upgrade: creates its `Connection` and runs `onopen`. It is
+ * in the app's registry, and in `registry` (its entry point's) when given, until its `onclose`
+ * has been called.
+ */
 export function openConnection(
   app: Rookery,
   acceptance: Acceptance,
   port: SocketPort,
   remoteAddress?: string,
+  registry?: OpenSockets,
 ): { connection: Connection<unknown>; events: SocketEvents } {
-  const lifecycle = new ConnectionLifecycle(app, acceptance, port, remoteAddress);
+  const lifecycle = new ConnectionLifecycle(app, acceptance, port, remoteAddress, registry);
   return { connection: lifecycle.connection, events: lifecycle };
 }
 
@@ -48,11 +54,14 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   readonly connection: Connection<unknown>;
   readyState: ReadyStateValue = ReadyState.OPEN;
   readonly #app: Rookery;
+  readonly #registry: OpenSockets | undefined;
   readonly #handlers: RouteHandlers;
   readonly #port: SocketPort;
   readonly #limit: number;
   #sentClose: { code: number; reason: string } | undefined;
   #failed = false;
+  // An idle peer is dead: whatever close the runtime reports after it, it is 1006 without a reason.
+  #idledOut = false;
   #backpressured = false;
   #topics: Set<string> | undefined;
   readonly native: NativeTopics | undefined;
@@ -66,8 +75,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   #backlog = 0;
   #readPaused = false;
 
-  constructor(app: Rookery, acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined) {
+  constructor(app: Rookery, acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined, registry: OpenSockets | undefined) {
     this.#app = app;
+    this.#registry = registry;
     this.#handlers = acceptance.route.handlers;
     this.#port = port;
     this.#limit = acceptance.maxPayload;
@@ -78,6 +88,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     const { url, params, data, protocol } = acceptance;
     this.connection = new Connection({ url, params, data, protocol, remoteAddress }, this);
     app.connections.add(this);
+    registry?.add(this);
     // Deferred so the adapter holds its SocketEvents before any handler can act on the socket;
     // events reported meanwhile wait in the queue behind onopen.
     queueMicrotask(() => this.#settle("onopen", this.#call(() => this.#handlers.onopen?.(this.connection))));
@@ -95,7 +106,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   message(message: string | Uint8Array, isBinary: boolean): void {
     if (this.#failed || this.readyState === ReadyState.CLOSED) return;
     if (exceedsLimit(message, this.#limit)) {
-      this.fail(new WebSocketError(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#limit)));
+      this.#fail(new WebSocketError(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#limit)));
       return;
     }
     if (this.#busy) {
@@ -115,7 +126,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     const over = overBacklog(this.#backlog + cost, cost, this.#maxBacklog);
     if (over && !this.#port.pause) {
       // The runtime cannot stop reading: fail rather than grow without bound.
-      this.fail(new WebSocketError(CloseCode.POLICY_VIOLATION, backlogMessage(this.#maxBacklog)));
+      this.#fail(new WebSocketError(CloseCode.POLICY_VIOLATION, backlogMessage(this.#maxBacklog)));
       return;
     }
     this.#backlog += cost;
@@ -133,7 +144,14 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.#port.resume?.();
   }
 
-  fail(error: WebSocketError): void {
+  fail(failure: SocketFailure): void {
+    if (this.#failed || this.readyState === ReadyState.CLOSED) return;
+    // Only an idle timeout that ends an open connection: one during our own close is just its end.
+    if (failure.kind === "idle" && this.readyState === ReadyState.OPEN) this.#idledOut = true;
+    this.#fail(failureError(failure, { maxPayload: this.#limit, maxBufferedAmount: this.#maxBuffered }));
+  }
+
+  #fail(error: WebSocketError): void {
     if (this.#failed || this.readyState === ReadyState.CLOSED) return;
     // Once a close is under way, a broken transport only ends it; it is not a new failure.
     if (error.code === CloseCode.ABNORMAL && this.readyState === ReadyState.CLOSING) return;
@@ -150,12 +168,13 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   closed(code: number, reason: string): void {
     if (this.readyState === ReadyState.CLOSED) return;
     if (code === CloseCode.ABNORMAL && !this.#failed && !this.#sentClose) {
-      this.fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
+      this.#fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
     }
     this.readyState = ReadyState.CLOSED;
     if (this.#topics) this.#app.topics.removeAll(this);
-    // A close we started is reported as sent, whatever the peer echoed (clients differ).
-    const final = this.#sentClose ?? { code, reason };
+    // A close we started is reported as sent, whatever the peer echoed (clients differ); an
+    // idle peer as dead (Deno sends it 1001, Bun reports a reason), as on Node.
+    const final = this.#idledOut ? { code: CloseCode.ABNORMAL, reason: "" } : (this.#sentClose ?? { code, reason });
     this.#queue.push({ kind: "close", code: final.code, reason: final.reason });
     if (!this.#busy) this.#runQueue();
   }
@@ -177,7 +196,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     const mayBeOver = this.#backpressured || this.#maxBuffered < HIGH_WATER_MARK_CEILING;
     if (mayBeOver && this.#port.bufferedAmount > this.#maxBuffered) {
       if (this.#slowReader === "close") {
-        this.fail(slowReaderError(this.#maxBuffered));
+        this.#fail(slowReaderError(this.#maxBuffered));
       }
       return "dropped";
     }
@@ -231,6 +250,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
         return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
       case "close":
         this.#app.connections.delete(this);
+        this.#registry?.delete(this);
         this.#queue.length = 0;
         this.#backlog = 0;
         return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);

@@ -19,6 +19,15 @@ export function checkPayloadLimit(value: number, where: string): number {
  */
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 
+/** Default `closeTimeout`: milliseconds a server-side close waits for the peer's answer. */
+export const DEFAULT_CLOSE_TIMEOUT = 5000;
+
+/**
+ * Shutdown waits this much past `closeTimeout`, so each connection's own close timer (which ends
+ * a silent peer) has fired before shutdown gives up on it.
+ */
+export const SHUTDOWN_MARGIN = 1000;
+
 /** Default `maxFragments`: data frames one message may come in (ws closes at the same count). */
 export const DEFAULT_MAX_FRAGMENTS = 16 * 1024;
 

@@ -6,7 +6,7 @@ import type { SocketEvents } from "./socket_port.ts";
  */
 export class OpenSockets {
   readonly #open = new Set<SocketEvents>();
-  #drained: (() => void)[] = [];
+  #whenEmpty: (() => void)[] = [];
 
   get size(): number {
     return this.#open.size;
@@ -18,7 +18,7 @@ export class OpenSockets {
 
   delete(events: SocketEvents): void {
     this.#open.delete(events);
-    if (this.#open.size === 0) for (const resolve of this.#drained.splice(0)) resolve();
+    if (this.#open.size === 0) for (const resolve of this.#whenEmpty.splice(0)) resolve();
   }
 
   /**
@@ -29,7 +29,7 @@ export class OpenSockets {
     if (this.#open.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#drained.push(() => {
+      this.#whenEmpty.push(() => {
         clearTimeout(timer);
         resolve(true);
       });

@@ -2,9 +2,28 @@
  * The adapter seam, as types: what an adapter implements on its native socket (`SocketPort`)
  * and what it reports about it to the core (`SocketEvents`, implemented by the connection lifecycle).
  */
+import type { CloseCodeValue } from "./close_codes.ts";
 import type { SendStatus } from "./connection.ts";
-import type { WebSocketError } from "./errors.ts";
 import type { NativeTopics } from "./topics.ts";
+
+/**
+ * Why a socket failed, as an adapter observes it. The core turns each into the
+ * `WebSocketError` that `onerror` receives (`failureError` in errors.ts), so the names and
+ * messages are the same on every runtime.
+ */
+export type SocketFailure =
+  /** The peer broke the protocol or a limit (1002, 1007, 1008, 1009): the close frame carries `code`. */
+  | { readonly kind: "protocol"; readonly code: CloseCodeValue; readonly detail: string }
+  /** A message over the route's `maxPayload` (1009), found by the runtime or the codec. */
+  | { readonly kind: "tooBig" }
+  /** The send buffer is over `maxBufferedAmount` with `slowReader: "close"` (1008). */
+  | { readonly kind: "slowReader" }
+  /** Nothing from the peer within the idle timeout, ping unanswered: reported as 1006, no reason. */
+  | { readonly kind: "idle"; readonly detail: string }
+  /** The transport broke or ended without a close frame (1006, nothing is sent). */
+  | { readonly kind: "lost"; readonly detail: string; readonly cause?: unknown }
+  /** Rookery's own side of the socket failed (a bug): 1011, logged by the adapter. */
+  | { readonly kind: "internal" };
 
 /** The few operations an adapter implements on its native socket. */
 export interface SocketPort {
@@ -31,10 +50,10 @@ export interface SocketEvents {
   /** A complete message arrived. */
   message(message: string | Uint8Array, isBinary: boolean): void;
   /**
-   * The socket failed: a protocol error found by the codec or the runtime (the core sends
-   * the close frame with `error.code`), or a lost transport (1006, nothing is sent).
+   * The socket failed: the core sends the close frame the failure calls for (none for a lost
+   * transport or an idle peer) and runs `onerror`.
    */
-  fail(error: WebSocketError): void;
+  fail(failure: SocketFailure): void;
   /**
    * The connection is over. `code`/`reason` are the peer's close frame (1005 when it had no
    * code) or 1006 when the transport ended without one.

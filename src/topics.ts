@@ -2,9 +2,9 @@
  * Topics: topic → subscribers, with each subscriber's own set of topics as the reverse index,
  * so a closing connection leaves every topic in O(its topics).
  *
- * Subscribers whose runtime has native pub/sub (Bun) are subscribed natively and reached by
- * the runtime's own publish; the registry still counts them, so `subscribers(topic)` and
- * `conn.topics` are the same everywhere.
+ * Subscribers whose runtime has native pub/sub are subscribed natively and reached by the
+ * runtime's own publish, once per server (the adapter gives each server's {@link NativeServer});
+ * the registry still counts them, so `subscribers(topic)` and `conn.topics` are the same everywhere.
  *
  * With a broker, the registry tells it when a topic gains its first local subscriber or loses
  * its last, hands it every local publish, and delivers what it brings from other instances.
@@ -13,14 +13,23 @@ import type { Logger } from "./logger.ts";
 import type { Broker } from "./broker.ts";
 import type { SendStatus } from "./connection.ts";
 
+/**
+ * A runtime server with its own pub/sub (Bun's `server.publish`): one object per server, which
+ * the registry publishes through once per message.
+ */
+export interface NativeServer {
+  /** Publishes to every subscriber on this server. */
+  publish(topic: string, message: string | Uint8Array): void;
+}
+
 /** A runtime's pub/sub for one socket (Bun's `ws.subscribe`/`ws.publish`). */
 export interface NativeTopics {
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   /** Publishes to every subscriber on this socket's server except this socket. */
   publish(topic: string, message: string | Uint8Array): void;
-  /** Publishes to every subscriber on this socket's server (the server-level publish). */
-  readonly publishAll: (topic: string, message: string | Uint8Array) => void;
+  /** The server this socket belongs to. */
+  readonly server: NativeServer;
 }
 
 /** What the registry needs of a connection. */
@@ -35,8 +44,8 @@ export class TopicRegistry {
   readonly #local = new Map<string, Set<TopicMember>>();
   /** How many native subscribers each topic has. */
   readonly #native = new Map<string, number>();
-  /** Server-level native publishers with at least one subscribed socket, with their socket counts. */
-  readonly #servers = new Map<NativeTopics["publishAll"], number>();
+  /** Native servers with at least one subscribed socket, with their socket counts. */
+  readonly #servers = new Map<NativeServer, number>();
   readonly #broker: Broker | undefined;
   readonly #log: Logger;
 
@@ -53,7 +62,7 @@ export class TopicRegistry {
     if (member.native) {
       member.native.subscribe(topic);
       this.#native.set(topic, (this.#native.get(topic) ?? 0) + 1);
-      if (member.topics.size === 1) this.#servers.set(member.native.publishAll, (this.#servers.get(member.native.publishAll) ?? 0) + 1);
+      if (member.topics.size === 1) this.#servers.set(member.native.server, (this.#servers.get(member.native.server) ?? 0) + 1);
       return;
     }
     let set = this.#local.get(topic);
@@ -66,7 +75,7 @@ export class TopicRegistry {
     if (member.native) {
       if (socketOpen) member.native.unsubscribe(topic);
       decrement(this.#native, topic);
-      if (member.topics.size === 0) decrement(this.#servers, member.native.publishAll);
+      if (member.topics.size === 0) decrement(this.#servers, member.native.server);
     } else {
       const set = this.#local.get(topic);
       set?.delete(member);
@@ -119,8 +128,8 @@ export class TopicRegistry {
     const own = sender?.native;
     // The sender's server excludes the sender itself; every other server publishes to all.
     if (own) own.publish(topic, message);
-    for (const publishAll of this.#servers.keys()) {
-      if (publishAll !== own?.publishAll) publishAll(topic, message);
+    for (const server of this.#servers.keys()) {
+      if (server !== own?.server) server.publish(topic, message);
     }
   }
 }

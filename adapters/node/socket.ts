@@ -6,19 +6,13 @@ import type { Socket } from "node:net";
 import type { Rookery } from "../../src/app.ts";
 import { CloseCode } from "../../src/close_codes.ts";
 import type { SendStatus } from "../../src/connection.ts";
-import { slowReaderError, WebSocketError } from "../../src/errors.ts";
-import { openConnection } from "../../src/lifecycle.ts";
+import type { WebSocketError } from "../../src/errors.ts";
+import type { ServerHost } from "../../src/server_host.ts";
 import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
-import type { OpenSockets } from "../../src/open_sockets.ts";
 import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.ts";
 import { closeFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
 import type { Acceptance } from "../../src/upgrade.ts";
-
-export interface SocketSettings {
-  /** Milliseconds to wait for the peer's side of the closing handshake before dropping it. */
-  closeTimeout: number;
-}
 
 export class NodeWebSocket implements SocketPort, ParserEvents {
   readonly #socket: Socket;
@@ -29,7 +23,6 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #closeSent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #corked = false;
-  readonly #open: OpenSockets;
   readonly #idleTimeout: number;
   #heard = true;
   #silentFor = 0;
@@ -41,22 +34,20 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   readonly #log: Rookery["log"];
   readonly #slowReader: "close" | "drop";
 
-  constructor(app: Rookery, acceptance: Acceptance, socket: Socket, head: Uint8Array, settings: SocketSettings, open: OpenSockets) {
+  /** `closeTimeout`: milliseconds to wait for the peer's side of the closing handshake before dropping it. */
+  constructor(host: Pick<ServerHost<never>, "app" | "connect">, acceptance: Acceptance, socket: Socket, head: Uint8Array, closeTimeout: number) {
     this.#socket = socket;
-    this.#closeTimeout = settings.closeTimeout;
-    this.#open = open;
+    this.#closeTimeout = closeTimeout;
     this.#idleTimeout = acceptance.idleTimeout;
     this.#maxBuffered = acceptance.maxBufferedAmount;
-    this.#log = app.log;
+    this.#log = host.app.log;
     this.#slowReader = acceptance.slowReader;
     this.#parser = new FrameParser(this, {
       maxPayload: acceptance.maxPayload,
       allowUnmasked: acceptance.allowUnmaskedFrames,
       maxFragments: acceptance.maxFragments,
     });
-    const { events } = openConnection(app, acceptance, this, socket.remoteAddress);
-    this.events = events;
-    open.add(events);
+    this.events = host.connect(acceptance, this, socket.remoteAddress);
     socket.setNoDelay(true);
     socket.setTimeout(0);
     // Shared listeners (no closures per connection): each finds its WebSocket on the socket.
@@ -114,7 +105,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       // A bug of ours must cost this connection, never the process (this runs in a socket event).
       this.#log("WebSocket codec failed", error);
       this.#parser.stop();
-      this.events.fail(new WebSocketError(CloseCode.INTERNAL_ERROR, "internal error"));
+      this.events.fail({ kind: "internal" });
       this.#socket.destroy();
     }
   }
@@ -135,7 +126,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     }
     // Pongs are bound by the send buffer like every message (`maxBufferedAmount`).
     if (this.#socket.writableLength > this.#maxBuffered) {
-      if (this.#slowReader === "close") this.events.fail(slowReaderError(this.#maxBuffered));
+      if (this.#slowReader === "close") this.events.fail({ kind: "slowReader" });
       return;
     }
     this.#pongPending = true;
@@ -151,8 +142,6 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.ping(next);
   };
 
-  pong(): void {}
-
   closeReceived(code: number, reason: string): void {
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -167,7 +156,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   error(error: WebSocketError): void {
-    this.events.fail(error);
+    this.events.fail({ kind: "protocol", code: error.code, detail: error.message });
     // The core closes with error.code while open; if it was already closing, end here.
     if (!this.#closeSent) this.close(error.code, "");
     this.#socket.end();
@@ -216,7 +205,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     }
     this.#silentFor++;
     if (this.#silentFor >= 2 * this.#idleTimeout) {
-      this.events.fail(new WebSocketError(CloseCode.ABNORMAL, `Idle timeout: nothing from the client for ${this.#silentFor} s, ping unanswered`));
+      this.events.fail({ kind: "idle", detail: `nothing from the client for ${this.#silentFor} s, ping unanswered` });
       this.#socket.destroy();
     } else if (this.#silentFor >= this.#idleTimeout && !this.#pinged && !this.#closeSent) {
       this.#pinged = true;
@@ -230,7 +219,6 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     clearTimeout(this.#timer);
     this.#parser.stop();
     this.events.closed(CloseCode.ABNORMAL, "");
-    this.#open.delete(this.events);
   }
 }
 
@@ -263,7 +251,7 @@ function onData(this: Tagged, chunk: Uint8Array): void {
   this[OWNER].received(chunk);
 }
 function onError(this: Tagged, error: Error): void {
-  this[OWNER].events.fail(new WebSocketError(CloseCode.ABNORMAL, error.message, { cause: error }));
+  this[OWNER].events.fail({ kind: "lost", detail: error.message, cause: error });
 }
 function onEnd(this: Tagged): void {
   this.end();

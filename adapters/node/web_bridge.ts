@@ -1,8 +1,18 @@
 /** Conversions between node:http and web-standard `Request`/`Response`. */
+import { createHash } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { ACCEPT_GUID } from "../../src/protocol/handshake.ts";
+
+/**
+ * `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2): base64(SHA-1(key + GUID)). node:crypto
+ * hashes synchronously; WebCrypto would cost a promise per handshake.
+ */
+export function acceptValue(key: string): string {
+  return createHash("sha1").update(key.trim() + ACCEPT_GUID).digest("base64");
+}
 
 /** A web `Request` for a node:http request; the body streams only when `withBody`. */
 export function toRequest(req: IncomingMessage, withBody: boolean): Request {

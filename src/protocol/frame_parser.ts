@@ -21,7 +21,8 @@ import { decodeText, Reassembly } from "./reassembly.ts";
 export interface ParserEvents {
   message(message: string | Uint8Array, isBinary: boolean): void;
   ping(payload: Uint8Array): void;
-  pong(payload: Uint8Array): void;
+  /** A pong arrived (a server that never pings may leave it out). */
+  pong?(payload: Uint8Array): void;
   /** A valid close frame arrived; the parser reads nothing after it. */
   closeReceived(code: number, reason: string): void;
   /** The stream broke the protocol or the limit; the parser reads nothing after it. */
@@ -223,7 +224,7 @@ export class FrameParser {
       case Opcode.PING:
         return this.#events.ping(payload);
       case Opcode.PONG:
-        return this.#events.pong(payload);
+        return this.#events.pong?.(payload);
       case Opcode.CLOSE: {
         const result = decodeClosePayload(payload);
         if (result instanceof WebSocketError) return this.#failWith(result);

@@ -7,9 +7,9 @@ import { Opcode } from "./opcodes.ts";
 
 const encoder = new TextEncoder();
 
-/** The header of an unmasked frame carrying `length` payload bytes. */
-export function frameHeader(opcode: number, length: number, fin = true): Uint8Array {
-  const first = (fin ? 0x80 : 0) | opcode;
+/** The header of an unmasked, final (FIN) frame carrying `length` payload bytes: the server never fragments. */
+export function frameHeader(opcode: number, length: number): Uint8Array {
+  const first = 0x80 | opcode;
   if (length < 126) return Uint8Array.of(first, length);
   if (length < 0x10000) return Uint8Array.of(first, 126, length >>> 8, length & 0xff);
   const header = new Uint8Array(10);

@@ -62,12 +62,6 @@ export function isValidKey(key: string | null): key is string {
   return key !== null && KEY.test(key.trim());
 }
 
-/** `Sec-WebSocket-Accept` for `key` (§4.2.2): base64(SHA-1(key + GUID)), via WebCrypto. */
-export async function acceptKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(key.trim() + ACCEPT_GUID));
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
-}
-
 /** The client's offered subprotocols (`Sec-WebSocket-Protocol`), in order, trimmed. */
 export function offeredProtocols(headers: Headers): string[] {
   const header = headers.get("sec-websocket-protocol");

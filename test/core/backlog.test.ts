@@ -6,7 +6,6 @@
 import { describe, expect, it } from "vitest";
 import { type Connection, Rookery } from "../../mod.ts";
 import { QUEUED_MESSAGE_OVERHEAD } from "../../src/backlog.ts";
-import { WebSocketError } from "../../src/errors.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
 import { describeMessage } from "../support/recording_app.ts";
 
@@ -149,7 +148,7 @@ describe("maxBacklog where the port can pause (Node's codec)", () => {
     expect(s.flow).toEqual(["pause"]);
     // Resuming hands the codec's held bytes over, and they held the peer's close frame.
     s.onResume = () => s.events.closed(1000, "bye");
-    s.events.fail(new WebSocketError(1008, "send buffer over the bound"));
+    s.events.fail({ kind: "protocol", code: 1008, detail: "send buffer over the bound" });
     await settle();
     expect(s.serverClose?.code).toBe(1008);
     expect(transcript).toEqual([]); // the stuck handler holds back onerror and onclose, in order

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { WebSocketError } from "../../src/errors.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
 import { recordingApp, type Throwing } from "../support/recording_app.ts";
 
@@ -40,14 +39,14 @@ describe("ways a connection ends: exact transcripts", () => {
       name: "protocol error reported by the adapter",
       act: (s) => {
         s.events.message("before", false);
-        s.events.fail(new WebSocketError(1002, "unmasked frame"));
+        s.events.fail({ kind: "protocol", code: 1002, detail: "unmasked frame" });
       },
       transcript: ["open", "message:text:before", "error:1002:ProtocolError", "close:1002:unmasked frame"],
       serverClose: { code: 1002, reason: "unmasked frame" },
     },
     {
       name: "invalid UTF-8 reported by the adapter",
-      act: (s) => s.events.fail(new WebSocketError(1007, "invalid UTF-8")),
+      act: (s) => s.events.fail({ kind: "protocol", code: 1007, detail: "invalid UTF-8" }),
       transcript: ["open", "error:1007:InvalidPayloadError", "close:1007:invalid UTF-8"],
       serverClose: { code: 1007, reason: "invalid UTF-8" },
     },
@@ -59,7 +58,7 @@ describe("ways a connection ends: exact transcripts", () => {
     {
       name: "transport lost reported as a failure, then closed",
       act: (s) => {
-        s.events.fail(new WebSocketError(1006, "ECONNRESET"));
+        s.events.fail({ kind: "lost", detail: "ECONNRESET" });
         s.events.closed(1006, "");
       },
       transcript: ["open", "error:1006:ConnectionLostError", "close:1006:"],
@@ -120,7 +119,7 @@ describe("a handler that throws or rejects fails the connection with 1011", () =
     // Two messages: the second must never reach a handler that already failed.
     s.events.message("one", false);
     s.events.message("two", false);
-    if (handler === "onerror" || handler === "onclose") s.events.fail(new WebSocketError(1002, "bad"));
+    if (handler === "onerror" || handler === "onclose") s.events.fail({ kind: "protocol", code: 1002, detail: "bad" });
     await settle(5);
     expect(rec.transcript).toEqual(transcript);
     expect(s.serverClose?.code).toBe(serverClose);
@@ -167,8 +166,8 @@ describe("ordering guarantees", () => {
   it("onerror runs at most once and nothing runs after onclose", async () => {
     const rec = recordingApp();
     const s = await open(rec);
-    s.events.fail(new WebSocketError(1002, "first"));
-    s.events.fail(new WebSocketError(1007, "second"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "first" });
+    s.events.fail({ kind: "protocol", code: 1007, detail: "second" });
     s.events.closed(1002, "first");
     s.events.closed(1000, "again");
     s.events.message("late", false);
@@ -260,7 +259,7 @@ describe("failures arriving while a handler is pending", () => {
     socket.events.message("a", false);
     socket.events.message("b", false);
     socket.events.message("c", false);
-    socket.events.fail(new WebSocketError(1002, "bad frame"));
+    socket.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     for (let i = 0; i < 3; i++) {
       await settle();
       pending[i]?.resolve();

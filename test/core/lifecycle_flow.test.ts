@@ -5,7 +5,6 @@
 import { describe, expect, it } from "vitest";
 import { Rookery, type RookeryOptions } from "../../mod.ts";
 import { QUEUED_MESSAGE_OVERHEAD } from "../../src/backlog.ts";
-import { WebSocketError } from "../../src/errors.ts";
 import { openConnection } from "../../src/lifecycle.ts";
 import type { SocketPort } from "../../src/socket_port.ts";
 import { decideUpgrade } from "../../src/upgrade.ts";
@@ -113,7 +112,7 @@ describe("reading, around the backlog bound", () => {
 
   it("a failure the adapter reports while reading is paused resumes reading at once", async () => {
     const { s } = await pausedSocket();
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     expect(s.flow).toEqual(["pause", "resume"]);
   });
 
@@ -121,7 +120,7 @@ describe("reading, around the backlog bound", () => {
     const f = flowApp({ maxBacklog: 1000 });
     const s = await open(f.app, { pausable: true });
     s.events.message("x", false);
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     await settle();
     expect(f.log).toEqual(["msg:x", "error:1002"]);
     expect(s.flow).toEqual([]);
@@ -143,7 +142,7 @@ describe("reading, around the backlog bound", () => {
     await settle();
     events.message("first", false);
     for (let i = 0; i < 5; i++) events.message(costing(250), true);
-    expect(() => events.fail(new WebSocketError(1002, "bad frame"))).not.toThrow();
+    expect(() => events.fail({ kind: "protocol", code: 1002, detail: "bad frame" })).not.toThrow();
     expect(flow).toEqual(["pause", "close:1002"]);
   });
 

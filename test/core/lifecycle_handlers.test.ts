@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
-import { WebSocketError } from "../../src/errors.ts";
+import type { WebSocketError } from "../../src/errors.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
 import { recordingApp } from "../support/recording_app.ts";
 
@@ -33,7 +33,7 @@ describe("handlers a route leaves out", () => {
     s.events.message("arrives when idle", false);
     await settle();
     expect(s.serverClose).toBeUndefined();
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     s.finishClose();
     await settle();
     expect(s.serverClose).toEqual({ code: 1002, reason: "bad frame" });
@@ -83,7 +83,7 @@ describe("a handler that throws", () => {
   it.each(["sync", "async"] as const)("%s in onerror: logged with the handler's name and the URL", async (mode) => {
     const rec = recordingApp({}, { handler: "onerror", mode });
     const s = await open(rec.app, "/rec");
-    s.events.fail(new WebSocketError(1002, "bad"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad" });
     await settle();
     expect(rec.logged).toEqual(["onerror handler threw on http://127.0.0.1/rec"]);
     expect(rec.transcript).toEqual(["open", "error:1002:ProtocolError", "close:1002:bad"]);

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
-import { WebSocketError } from "../../src/errors.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
 
 /** Promises the test settles by name; a handler waiting on one logs `start:x`, then `end:x`. */
@@ -94,7 +93,7 @@ describe("events arriving while a handler is pending", () => {
     const { s, log, gates } = await scripted();
     s.events.message("wait:a", false);
     s.events.message("b", false);
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     expect(log).toEqual(["start:a"]);
     gates.open("a");
     await settle();
@@ -125,7 +124,7 @@ describe("events arriving while a handler is pending", () => {
   it("a handler that rejects after the connection already failed is only logged: onerror runs once", async () => {
     const { s, log, gates, logged } = await scripted();
     s.events.message("wait:a", false);
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     gates.reject("a", new Error("late bug"));
     await settle();
     expect(log).toEqual(["start:a", "error:1002", "close:1002:bad frame"]);
@@ -136,7 +135,7 @@ describe("events arriving while a handler is pending", () => {
 describe("an idle connection", () => {
   it("runs onerror as soon as the adapter reports a failure, before the peer answers the close", async () => {
     const { s, log } = await scripted({}, { echoClose: false });
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     expect(log).toEqual(["error:1002"]);
     expect(s.serverClose).toEqual({ code: 1002, reason: "bad frame" });
     s.finishClose();
@@ -157,7 +156,7 @@ describe("after a clean close", () => {
   it("a late failure is ignored: no onerror, no close frame", async () => {
     const { s, log } = await scripted();
     s.events.closed(1000, "bye");
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     await settle();
     expect(log).toEqual(["close:1000:bye"]);
     expect(s.serverClose).toBeUndefined();
@@ -168,7 +167,7 @@ describe("while the server's close is under way", () => {
   it("a lost transport is not an error, and onclose reports what the server sent", async () => {
     const { s, log } = await scripted({}, { echoClose: false });
     s.connection.close(4000, "done");
-    s.events.fail(new WebSocketError(1006, "ECONNRESET"));
+    s.events.fail({ kind: "lost", detail: "ECONNRESET" });
     s.events.closed(1006, "");
     await settle();
     expect(log).toEqual(["close:4000:done"]);
@@ -177,7 +176,7 @@ describe("while the server's close is under way", () => {
   it("a protocol error from the peer still runs onerror; onclose reports what the server sent", async () => {
     const { s, log } = await scripted({}, { echoClose: false });
     s.connection.close(4000, "done");
-    s.events.fail(new WebSocketError(1002, "bad frame"));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
     expect(log).toEqual(["error:1002"]);
     // The close frame already went out: no second one.
     expect(s.serverClose).toEqual({ code: 4000, reason: "done" });

@@ -33,9 +33,9 @@ describe("RFC 6455 §5.7 examples, as the server writes them", () => {
     expect(joined(messageFrame("Hello"))).toEqual(bytes(0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f));
   });
 
-  it("a fragmented unmasked text message: no FIN, then a FIN continuation", () => {
-    expect(frameHeader(Opcode.TEXT, 3, false)).toEqual(bytes(0x01, 0x03));
-    expect(frameHeader(Opcode.CONTINUATION, 2)).toEqual(bytes(0x80, 0x02));
+  it("every frame the server writes is final (FIN set): it never fragments", () => {
+    expect(frameHeader(Opcode.TEXT, 3)).toEqual(bytes(0x81, 0x03));
+    expect(frameHeader(Opcode.BINARY, 2)).toEqual(bytes(0x82, 0x02));
   });
 
   it("an unmasked ping and pong", () => {

@@ -2,14 +2,14 @@
  * An in-memory stand-in for Bun's native pub/sub, so the core's registry can be tested with
  * native members without Bun. A `NativeServer` is one `Bun.serve`: it keeps topic → sockets; a
  * socket's `publish` reaches every subscriber of its server but that socket (`ws.publish`), and
- * the server's `publishAll` reaches every subscriber of that server (`server.publish`).
+ * the server's `publish` reaches every subscriber of that server (`server.publish`).
  *
  * Measured on Bun 1.4.5 and modelled here: a socket need not be subscribed to publish; its
  * subscriptions are gone before the close handler runs; `subscribe`/`unsubscribe` on a closed
  * socket do nothing; `ws.publish` from a closed socket still reaches the others.
  */
 import type { SocketEvents } from "../../src/socket_port.ts";
-import type { NativeTopics } from "../../src/topics.ts";
+import type { NativeServer as CoreNativeServer, NativeTopics } from "../../src/topics.ts";
 
 type Receiver = (message: string | Uint8Array) => void;
 
@@ -21,16 +21,16 @@ export interface NativeSocket {
   report(events: SocketEvents): SocketEvents;
 }
 
-export class NativeServer {
+export class NativeServer implements CoreNativeServer {
   readonly #subscribers = new Map<string, Set<Receiver>>();
   /** Every publish the core asked of this runtime, in order: `"server <topic>"` or `"socket <topic>"`. */
   readonly publishes: string[] = [];
 
-  /** The server-level publish: one stable function per server, as the Bun adapter makes it. */
-  readonly publishAll = (topic: string, message: string | Uint8Array): void => {
+  /** The server-level publish. */
+  publish(topic: string, message: string | Uint8Array): void {
     this.publishes.push(`server ${topic}`);
     this.#deliver(topic, message, undefined);
-  };
+  }
 
   /** Like Bun's `server.subscriberCount(topic)`. */
   subscriberCount(topic: string): number {
@@ -57,7 +57,7 @@ export class NativeServer {
         this.publishes.push(`socket ${topic}`);
         this.#deliver(topic, message, receive);
       },
-      publishAll: this.publishAll,
+      server: this,
     };
     return {
       native,

@@ -1,0 +1,102 @@
+/**
+ * The server side every entry point shares (`serve`, `attach`, `handleUpgrade`, Deno's `handler`,
+ * Bun's `handlers`): its options and their defaults, the request flow (route, decide, fallback),
+ * the connections it opened, and its shutdown. An adapter keeps only what its runtime does
+ * differently: the native upgrade, listening, and a `SocketPort` over the native socket.
+ */
+import type { Rookery } from "./app.ts";
+import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
+import { openConnection } from "./lifecycle.ts";
+import { DEFAULT_CLOSE_TIMEOUT, SHUTDOWN_MARGIN } from "./limits.ts";
+import { OpenSockets } from "./open_sockets.ts";
+import type { SocketEvents, SocketPort } from "./socket_port.ts";
+import { type Acceptance, decideUpgrade, fallbackResponse, refusesUpgrade, textResponse, type UpgradeDecision } from "./upgrade.ts";
+
+/** A fallback for plain HTTP requests, with the runtime's own second argument (`env`). */
+export type EnvFetchHandler<Env> = (request: Request, env: Env) => Response | Promise<Response>;
+
+/** What an entry point is configured with; every field has its default here. */
+export interface HostOptions<Env> {
+  /** Answers requests no WebSocket route takes. Default: 404. */
+  fetch?: EnvFetchHandler<Env> | undefined;
+  /** Milliseconds a server-side close waits for the peer. Default: {@link DEFAULT_CLOSE_TIMEOUT}. */
+  closeTimeout?: number | undefined;
+}
+
+/** What to do with a request: upgrade it, or answer it (and whether its connection must end after). */
+export type HostAnswer =
+  | { readonly kind: "upgrade"; readonly acceptance: Acceptance }
+  | { readonly kind: "respond"; readonly response: Response; readonly endsConnection: boolean };
+
+/** Validates `closeTimeout`: a non-negative finite number of milliseconds. */
+export function checkCloseTimeout(value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`closeTimeout must be a non-negative number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** One entry point of an app: the part of a server that is the same on every runtime. */
+export class ServerHost<Env> {
+  readonly app: Rookery;
+  readonly closeTimeout: number;
+  readonly #fetch: EnvFetchHandler<Env> | undefined;
+  readonly #open = new OpenSockets();
+
+  constructor(app: Rookery, options: HostOptions<Env> = {}) {
+    this.app = app;
+    this.closeTimeout = checkCloseTimeout(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
+    this.#fetch = options.fetch;
+  }
+
+  /** How many connections this entry point has open. */
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * The whole request flow for runtimes that hand over a `Request` (Deno, Bun): a WebSocket route
+   * is decided (upgrade or refusal), anything else goes to the fallback. Never rejects.
+   */
+  async handle(request: Request, env: Env): Promise<HostAnswer> {
+    try {
+      const decision = await this.decide(request);
+      if (decision.kind === "accept") return { kind: "upgrade", acceptance: decision.acceptance };
+      if (decision.kind === "respond") return { kind: "respond", response: decision.response, endsConnection: true };
+      const response = await this.fallback(request, env);
+      return { kind: "respond", response, endsConnection: refusesUpgrade(request, response) };
+    } catch (error) {
+      return { kind: "respond", response: this.failedRequest(error), endsConnection: true };
+    }
+  }
+
+  /** Routes and decides an upgrade request (`decideUpgrade`); never rejects. */
+  decide(request: Request): Promise<UpgradeDecision> {
+    return decideUpgrade(this.app, request);
+  }
+
+  /** The fallback's answer to a request no route takes (404 without one, a logged 500 if it throws). */
+  fallback(request: Request, env: Env): Promise<Response> {
+    const fetch = this.#fetch;
+    return fallbackResponse(this.app, request, fetch && ((r) => fetch(r, env)));
+  }
+
+  /** The fixed answer when Rookery's own side of a request fails: logged, never shown. */
+  failedRequest(error: unknown): Response {
+    this.app.log("WebSocket request failed", error);
+    return textResponse(500, "Internal Server Error", { connection: "close" });
+  }
+
+  /** Opens the connection of an upgrade the adapter completed; it stays registered until its `onclose`. */
+  connect(acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined): SocketEvents {
+    return openConnection(this.app, acceptance, port, remoteAddress, this.#open).events;
+  }
+
+  /**
+   * Closes every connection of this entry point with 1001 "server shutting down" and resolves
+   * once each `onclose` has run, or `closeTimeout` (plus a margin) later.
+   */
+  async close(): Promise<void> {
+    await this.#open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, this.closeTimeout + SHUTDOWN_MARGIN);
+  }
+}
