@@ -107,6 +107,9 @@ interface NodeEnv {
 
 type NodeHost = ServerHost<NodeEnv>;
 
+/** Rookery's own codec reads every socket here, compression included. */
+const TRAITS = { deflate: true };
+
 /**
  * Answers one upgrade request. Resolves `false` when no route takes the path (the socket is left
  * untouched), `true` when it was answered. Never rejects: whatever fails answers the client (500
@@ -214,7 +217,7 @@ export function handleUpgrade(
   options: NodeAdapterOptions = {},
 ): Promise<boolean> {
   let host = upgradeHosts.get(app);
-  if (!host) upgradeHosts.set(app, (host = new ServerHost(app)));
+  if (!host) upgradeHosts.set(app, (host = new ServerHost(app, {}, TRAITS)));
   return upgrade(host, req, socket, head, checkCloseTimeout(options.closeTimeout ?? host.closeTimeout));
 }
 
@@ -225,7 +228,7 @@ export function handleUpgrade(
  * Vite's HMR, Socket.IO), or answered 404 when there is none.
  */
 export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
-  const host: NodeHost = new ServerHost(app, options);
+  const host: NodeHost = new ServerHost(app, options, TRAITS);
   listenUpgrades(host, server, true);
   return { close: () => host.close() };
 }
@@ -237,7 +240,7 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
   }
   let host: NodeHost;
   try {
-    host = new ServerHost(app, options);
+    host = new ServerHost(app, options, TRAITS);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -9,6 +9,7 @@ import { OpenSockets } from "./open_sockets.ts";
 import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
 
 import type { Logger } from "./logger.ts";
+import { checkDeflateOptions } from "./protocol/deflate_params.ts";
 
 export type { Logger };
 
@@ -55,6 +56,7 @@ export class Rookery {
     if (socket.maxFragments !== undefined) checkFragments(socket.maxFragments, "maxFragments");
     if (socket.idleTimeout !== undefined) checkIdleTimeout(socket.idleTimeout, "idleTimeout");
     if (socket.allowedOrigins !== undefined) socket.allowedOrigins = checkOrigins(socket.allowedOrigins, "allowedOrigins");
+    if (socket.perMessageDeflate !== undefined) socket.perMessageDeflate = checkDeflateOptions(socket.perMessageDeflate, "perMessageDeflate");
     this.options = socket;
     this.log = logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? ""));
     this.topics = new TopicRegistry(broker === undefined ? undefined : checkBroker(broker), this.log);

@@ -1,5 +1,6 @@
 import type { Connection } from "./connection.ts";
 import type { WebSocketError } from "./errors.ts";
+import type { DeflateOptions } from "./protocol/deflate_params.ts";
 
 /** Anything `new Headers(...)` takes (spelled portably: not every runtime's types name `HeadersInit`). */
 export type HeaderValues = ConstructorParameters<typeof Headers>[0];
@@ -134,6 +135,15 @@ export interface SocketOptions {
    * only (its option is per server) and counts in 4-second steps.
    */
   idleTimeout?: number;
+  /**
+   * Compression (permessage-deflate, RFC 7692) for clients that offer it (every browser does):
+   * `true` for the defaults or {@link DeflateOptions}; on a route, `false` turns an app-wide
+   * setting off. Rookery's codec compresses on the Node adapter (on Node, and on Deno through
+   * `rookery/node`); Bun compresses natively, per server (on if the app or any route asks);
+   * Deno's native adapter cannot and refuses to start. Each compressing connection keeps zlib
+   * contexts, made on first use (README, "Compression"). Default: `false`.
+   */
+  perMessageDeflate?: boolean | DeflateOptions;
 }
 
 /** Allowed origins: a list of exact origins, or a predicate over the request's `Origin`. */

@@ -12,6 +12,7 @@ import type {
 } from "./handlers.ts";
 import { checkFragments, checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
 import type { CompiledPattern } from "./path.ts";
+import { checkDeflateOptions, type DeflateOptions } from "./protocol/deflate_params.ts";
 
 /** What the core keeps per registered route. */
 export interface RouteRecord {
@@ -137,6 +138,15 @@ export class WebSocketRoute<Params, Data = undefined> {
   /** Idle timeout for this route, in seconds (see {@link SocketOptions.idleTimeout}; not on Bun). */
   idleTimeout(seconds: number): this {
     this.#record.options.idleTimeout = checkIdleTimeout(seconds, `idleTimeout of route ${this.#record.compiled.pattern}`);
+    return this;
+  }
+
+  /**
+   * Compression on this route (see {@link SocketOptions.perMessageDeflate}): `true`, options, or
+   * `false` to turn an app-wide setting off here.
+   */
+  perMessageDeflate(setting: boolean | DeflateOptions = true): this {
+    this.#record.options.perMessageDeflate = checkDeflateOptions(setting, `perMessageDeflate of route ${this.#record.compiled.pattern}`);
     return this;
   }
 

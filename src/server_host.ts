@@ -10,7 +10,7 @@ import { openConnection } from "./lifecycle.ts";
 import { DEFAULT_CLOSE_TIMEOUT, SHUTDOWN_MARGIN } from "./limits.ts";
 import { OpenSockets } from "./open_sockets.ts";
 import type { SocketEvents, SocketPort } from "./socket_port.ts";
-import { type Acceptance, decideUpgrade, fallbackResponse, refusesUpgrade, textResponse, type UpgradeDecision } from "./upgrade.ts";
+import { type Acceptance, type CodecAbilities, decideUpgrade, fallbackResponse, refusesUpgrade, textResponse, type UpgradeDecision } from "./upgrade.ts";
 
 /** A fallback for plain HTTP requests, with the runtime's own second argument (`env`). */
 export type EnvFetchHandler<Env> = (request: Request, env: Env) => Response | Promise<Response>;
@@ -21,6 +21,12 @@ export interface HostOptions<Env> {
   fetch?: EnvFetchHandler<Env> | undefined;
   /** Milliseconds a server-side close waits for the peer. Default: {@link DEFAULT_CLOSE_TIMEOUT}. */
   closeTimeout?: number | undefined;
+}
+
+/** What the adapter brings: its codec's abilities. */
+export interface AdapterTraits {
+  /** Rookery's codec reads the sockets and can compress (the Node adapter). Default: false. */
+  readonly deflate?: boolean;
 }
 
 /** What to do with a request: upgrade it, or answer it (and whether its connection must end after). */
@@ -42,9 +48,11 @@ export class ServerHost<Env> {
   readonly closeTimeout: number;
   readonly #fetch: EnvFetchHandler<Env> | undefined;
   readonly #open = new OpenSockets();
+  readonly #abilities: CodecAbilities;
 
-  constructor(app: Rookery, options: HostOptions<Env> = {}) {
+  constructor(app: Rookery, options: HostOptions<Env> = {}, traits: AdapterTraits = {}) {
     this.app = app;
+    this.#abilities = { deflate: traits.deflate ?? false };
     this.closeTimeout = checkCloseTimeout(options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
     this.#fetch = options.fetch;
   }
@@ -72,7 +80,7 @@ export class ServerHost<Env> {
 
   /** Routes and decides an upgrade request (`decideUpgrade`); never rejects. */
   decide(request: Request): Promise<UpgradeDecision> {
-    return decideUpgrade(this.app, request);
+    return decideUpgrade(this.app, request, this.#abilities);
   }
 
   /** The fallback's answer to a request no route takes (404 without one, a logged 500 if it throws). */

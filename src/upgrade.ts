@@ -2,6 +2,7 @@ import type { Rookery } from "./app.ts";
 import { DEFAULT_MAX_BACKLOG } from "./backlog.ts";
 import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAGMENTS, effectivePayloadLimit } from "./limits.ts";
+import { negotiateDeflate, type NegotiatedDeflate, parseExtensions, type ResolvedDeflate } from "./protocol/deflate_params.ts";
 import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
 
@@ -29,6 +30,25 @@ export interface Acceptance {
   readonly maxBacklog: number;
   /** Seconds of silence before a ping (and as long again before the drop); 0: off. */
   readonly idleTimeout: number;
+  /** permessage-deflate as agreed with this client (its answer is in `headers`), or none. */
+  readonly deflate: NegotiatedDeflate | undefined;
+}
+
+/** What the adapter's codec can do, which decides what the handshake may agree to. */
+export interface CodecAbilities {
+  /** Rookery's codec reads this socket and can compress (permessage-deflate). */
+  readonly deflate: boolean;
+}
+
+const NO_ABILITIES: CodecAbilities = { deflate: false };
+
+/**
+ * The permessage-deflate setting in force on `route`: its own, else the app's. Validated values
+ * are `false` or complete options.
+ */
+export function deflateSetting(route: RouteRecord, app: Rookery): ResolvedDeflate | false {
+  const setting = route.options.perMessageDeflate ?? app.options.perMessageDeflate ?? false;
+  return setting === false ? false : (setting as ResolvedDeflate);
 }
 
 /** What an adapter does with a request: pass it on (not a WebSocket route), answer it, or upgrade. */
@@ -123,10 +143,10 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
  * an `allowedOrigins` predicate, headers `Headers` refuses) becomes a logged 500 with a fixed
  * body. Every refusal carries `Connection: close`.
  */
-export async function decideUpgrade(app: Rookery, request: Request): Promise<UpgradeDecision> {
+export async function decideUpgrade(app: Rookery, request: Request, abilities: CodecAbilities = NO_ABILITIES): Promise<UpgradeDecision> {
   if (!hasValidHost(request)) return { kind: "respond", response: badHostResponse() };
   try {
-    const decision = await decide(app, request);
+    const decision = await decide(app, request, abilities);
     // Inside the try: a `Response.error()` from onaccept (status 0) cannot be copied to add the
     // header, and is no HTTP answer anyway; it becomes the 500 below.
     return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
@@ -136,7 +156,7 @@ export async function decideUpgrade(app: Rookery, request: Request): Promise<Upg
   }
 }
 
-async function decide(app: Rookery, request: Request): Promise<UpgradeDecision> {
+async function decide(app: Rookery, request: Request, abilities: CodecAbilities): Promise<UpgradeDecision> {
   const url = new URL(request.url);
   const found = app.routes.find(url.pathname);
   if (!found) return PASS;
@@ -172,6 +192,17 @@ async function decide(app: Rookery, request: Request): Promise<UpgradeDecision> 
     protocol = options.protocol;
   }
 
+  const headers = new Headers(options.headers);
+  let deflate: NegotiatedDeflate | undefined;
+  const setting = abilities.deflate ? deflateSetting(route, app) : false;
+  if (setting) {
+    const agreed = negotiateDeflate(parseExtensions(request.headers.get("sec-websocket-extensions")), setting);
+    if (agreed) {
+      deflate = agreed.params;
+      headers.set("sec-websocket-extensions", agreed.response);
+    }
+  }
+
   return {
     kind: "accept",
     acceptance: {
@@ -181,7 +212,8 @@ async function decide(app: Rookery, request: Request): Promise<UpgradeDecision> 
       data: options.data,
       protocol,
       key: request.headers.get("sec-websocket-key")!.trim(),
-      headers: new Headers(options.headers),
+      headers,
+      deflate,
       maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
       maxFragments: route.options.maxFragments ?? app.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,

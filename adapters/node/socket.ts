@@ -6,11 +6,14 @@ import type { Socket } from "node:net";
 import type { Rookery } from "../../src/app.ts";
 import { CloseCode } from "../../src/close_codes.ts";
 import type { SendStatus } from "../../src/connection.ts";
-import type { WebSocketError } from "../../src/errors.ts";
 import type { ServerHost } from "../../src/server_host.ts";
 import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
 import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.ts";
-import { closeFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
+import { closeFrame, compressedFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
+import type { NegotiatedDeflate } from "../../src/protocol/deflate_params.ts";
+import { type DeflateEngine, inflatedMessage, shouldCompress, withoutTail } from "../../src/protocol/permessage_deflate.ts";
+import { WebSocketError as CoreError } from "../../src/errors.ts";
+import { zlibEngine } from "./zlib_engine.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
 import type { Acceptance } from "../../src/upgrade.ts";
 
@@ -27,12 +30,22 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #heard = true;
   #silentFor = 0;
   #pinged = false;
-  #paused = false;
+  /** Why reading is held: the core's flow control, an inflate under way (bits). */
+  #holds = 0;
   #pongPending = false;
   #nextPing: Uint8Array | undefined;
   readonly #maxBuffered: number;
   readonly #log: Rookery["log"];
   readonly #slowReader: "close" | "drop";
+  readonly #maxPayload: number;
+  // permessage-deflate, when agreed: its parameters, the zlib contexts, and the frames waiting
+  // behind a compression under way (output keeps the order of the sends).
+  readonly #deflate: NegotiatedDeflate | undefined;
+  readonly #engine: DeflateEngine | undefined;
+  #out: Outgoing[] = [];
+  #outBytes = 0;
+  #deflating = false;
+  #owesDrain = false;
 
   /** `closeTimeout`: milliseconds to wait for the peer's side of the closing handshake before dropping it. */
   constructor(host: Pick<ServerHost<never>, "app" | "connect">, acceptance: Acceptance, socket: Socket, head: Uint8Array, closeTimeout: number) {
@@ -42,10 +55,14 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#maxBuffered = acceptance.maxBufferedAmount;
     this.#log = host.app.log;
     this.#slowReader = acceptance.slowReader;
+    this.#maxPayload = acceptance.maxPayload;
+    this.#deflate = acceptance.deflate;
+    this.#engine = acceptance.deflate && zlibEngine(acceptance.deflate);
     this.#parser = new FrameParser(this, {
       maxPayload: acceptance.maxPayload,
       allowUnmasked: acceptance.allowUnmaskedFrames,
       maxFragments: acceptance.maxFragments,
+      deflate: acceptance.deflate !== undefined,
     });
     this.events = host.connect(acceptance, this, socket.remoteAddress);
     socket.setNoDelay(true);
@@ -63,37 +80,115 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   get bufferedAmount(): number {
-    return this.#socket.writableLength;
+    return this.#socket.writableLength + this.#outBytes;
   }
 
   send(message: string | Uint8Array): SendStatus {
     if (this.#closeSent) return "dropped";
+    const params = this.#deflate;
+    if (params && (typeof message === "string" ? message.length * 3 >= params.threshold : shouldCompress(message.byteLength, params))) {
+      const isBinary = typeof message !== "string";
+      const bytes = isBinary ? message : encoder.encode(message);
+      if (shouldCompress(bytes.byteLength, params)) return this.#queue({ compress: bytes, isBinary });
+    }
+    if (this.#out.length > 0) return this.#queue({ parts: messageFrame(message) });
     return this.#write(messageFrame(message)) ? "sent" : "backpressure";
   }
 
   // Inbound flow control: the core pauses reading while too much waits for a pending handler;
   // the socket stops reading, so TCP pushes back on the client.
   pause(): void {
-    this.#paused = true;
-    this.#parser.pause();
-    this.#socket.pause();
+    this.#hold(BY_CORE);
   }
 
   resume(): void {
-    this.#paused = false;
-    // What the parser kept may fill the backlog again and pause once more inside this call.
+    this.#release(BY_CORE);
+  }
+
+  #hold(reason: number): void {
+    if (this.#holds === 0) {
+      this.#parser.pause();
+      this.#socket.pause();
+    }
+    this.#holds |= reason;
+  }
+
+  #release(reason: number): void {
+    if ((this.#holds & reason) === 0) return;
+    this.#holds &= ~reason;
+    if (this.#holds !== 0) return;
+    // What the parser kept may hold reading again inside this call (a backlog, a compressed message).
     this.#parser.resume();
-    if (!this.#paused) this.#socket.resume();
+    if (this.#holds === 0) this.#socket.resume();
   }
 
   close(code: number, reason: string): void {
     if (this.#closeSent) return;
     this.#closeSent = true;
-    this.#write(closeFrame(code, reason));
-    // After a failure nothing more will be read, so the TCP side ends now; otherwise the
-    // peer's close frame is awaited (in `close` below), for at most `closeTimeout`.
-    if (this.#parser.stopped) this.#socket.end();
+    // After a failure nothing more will be read, so the TCP side ends once the close frame is
+    // out; otherwise the peer's close frame is awaited (in `closeReceived`), for at most `closeTimeout`.
+    const stopped = this.#parser.stopped;
+    this.#output(closeFrame(code, reason));
+    if (stopped) this.#afterOutput(() => this.#socket.end());
     this.#armTimer();
+  }
+
+  /** Writes a frame now, or behind the frames waiting for a compression. */
+  #output(parts: [Uint8Array, Uint8Array]): void {
+    if (this.#out.length > 0) this.#queue({ parts });
+    else this.#write(parts);
+  }
+
+  /** Runs `then` once every frame sent so far is written (ending the socket must wait for them). */
+  #afterOutput(then: () => void): void {
+    if (this.#out.length > 0) this.#queue({ then });
+    else then();
+  }
+
+  #queue(item: Outgoing): SendStatus {
+    this.#out.push(item);
+    this.#outBytes += outgoingSize(item);
+    this.#pump();
+    if (this.bufferedAmount <= this.#socket.writableHighWaterMark) return "sent";
+    this.#owesDrain = true;
+    return "backpressure";
+  }
+
+  /** Writes what waits, in order, up to the next compression (one at a time per connection). */
+  #pump(): void {
+    while (this.#out.length > 0 && !this.#deflating) {
+      const item = this.#out[0]!;
+      if (item.compress === undefined) {
+        this.#out.shift();
+        this.#outBytes -= outgoingSize(item);
+        if (item.parts) this.#write(item.parts);
+        item.then?.();
+        continue;
+      }
+      this.#deflating = true;
+      this.#engine!.deflate(item.compress, (result) => this.#compressed(item, result));
+    }
+    if (this.#out.length === 0 && this.#owesDrain && !this.#socket.writableNeedDrain) {
+      // A backpressured send that the socket never saw: the drain is ours to report.
+      this.#owesDrain = false;
+      this.events.drain();
+    }
+  }
+
+  #compressed(item: Outgoing, result: Uint8Array | Error): void {
+    this.#deflating = false;
+    this.#out.shift();
+    this.#outBytes -= outgoingSize(item);
+    if (result instanceof Error) {
+      if (!this.#socket.destroyed) {
+        this.#log("WebSocket compression failed", result);
+        this.events.fail({ kind: "internal" });
+        this.#socket.destroy();
+      }
+      return;
+    }
+    this.#write(compressedFrame(item.isBinary ?? false, withoutTail(result)));
+    this.#pump();
   }
 
   /** @internal Bytes from the socket. */
@@ -114,6 +209,22 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   message(message: string | Uint8Array, isBinary: boolean): void {
     this.events.message(message, isBinary);
+  }
+
+  /** A compressed message: reading waits while it inflates, so messages keep their order. */
+  compressed(payload: Uint8Array, isBinary: boolean): void {
+    this.#hold(INFLATING);
+    this.#engine!.inflate(payload, this.#maxPayload, (result) => {
+      if (this.#parser.stopped) return;
+      const message = inflatedMessage(result, isBinary, this.#maxPayload);
+      if (message instanceof CoreError) {
+        this.#parser.stop();
+        this.error(message);
+        return;
+      }
+      this.events.message(message, isBinary);
+      this.#release(INFLATING);
+    });
   }
 
   ping(payload: Uint8Array): void {
@@ -147,19 +258,19 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       this.#closeSent = true;
       // §5.5.1: answer with a close frame, echoing the code (none for 1005) and the reason, as
       // Deno and Bun do.
-      this.#write(closeFrame(code, reason));
+      this.#output(closeFrame(code, reason));
     }
     // §7.1.1: the server closes the TCP connection first once the handshake is done.
-    this.#socket.end();
+    this.#afterOutput(() => this.#socket.end());
     this.#armTimer();
     this.events.closed(code, reason);
   }
 
-  error(error: WebSocketError): void {
+  error(error: CoreError): void {
     this.events.fail({ kind: "protocol", code: error.code, detail: error.message });
     // The core closes with error.code while open; if it was already closing, end here.
     if (!this.#closeSent) this.close(error.code, "");
-    this.#socket.end();
+    this.#afterOutput(() => this.#socket.end());
   }
 
   #write(parts: [Uint8Array, Uint8Array], written?: () => void): boolean {
@@ -197,7 +308,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
    */
   idleTick(): void {
     // While reading is paused the silence is ours (a handler is behind), not the client's.
-    if (this.#heard || this.#paused) {
+    if (this.#heard || this.#holds !== 0) {
       this.#heard = false;
       this.#silentFor = 0;
       this.#pinged = false;
@@ -218,11 +329,31 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     idle.delete(this);
     clearTimeout(this.#timer);
     this.#parser.stop();
+    this.#engine?.close();
+    this.#out = [];
+    this.#outBytes = 0;
     this.events.closed(CloseCode.ABNORMAL, "");
   }
 }
 
 const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+// Reasons reading is held (bits of `#holds`).
+const BY_CORE = 1;
+const INFLATING = 2;
+
+/** A frame waiting behind a compression: one to compress, or one ready (with what follows its write). */
+interface Outgoing {
+  compress?: Uint8Array;
+  isBinary?: boolean;
+  parts?: [Uint8Array, Uint8Array];
+  then?: (() => void) | undefined;
+}
+
+function outgoingSize(item: Outgoing): number {
+  return item.compress ? item.compress.byteLength : item.parts ? item.parts[0].byteLength + item.parts[1].byteLength : 0;
+}
 
 // One sweep a second for every socket with an idle timeout, instead of a timer per socket.
 const idle = new Set<NodeWebSocket>();

@@ -9,6 +9,8 @@ export interface HeaderContext {
   readonly fragments: number | undefined;
   readonly maxFragments: number;
   readonly allowUnmasked: boolean;
+  /** permessage-deflate was negotiated: RSV1 marks a compressed message (RFC 7692 §6). */
+  readonly deflate: boolean;
 }
 
 /** Why a frame starting with `b0 b1` fails the connection, or `undefined` when it may be read. */
@@ -17,8 +19,11 @@ export function headerProblem(b0: number, b1: number, context: HeaderContext): W
   const opcode = b0 & 0x0f;
   const length = b1 & 0x7f;
   const fail = (message: string) => new WebSocketError(CloseCode.PROTOCOL_ERROR, message);
-  // §5.2: RSV1-3 must be 0 unless an extension defines them; none is negotiated.
-  if ((b0 & 0x70) !== 0) return fail("Reserved bits set without an extension");
+  // §5.2: RSV1-3 must be 0 unless an extension defines them. permessage-deflate defines RSV1,
+  // on the first frame of a data message only (RFC 7692 §6.1).
+  const rsv1 = (b0 & 0x40) !== 0;
+  if ((b0 & 0x30) !== 0 || (rsv1 && !context.deflate)) return fail("Reserved bits set without an extension");
+  if (rsv1 && opcode !== Opcode.TEXT && opcode !== Opcode.BINARY) return fail("RSV1 set on a control or continuation frame");
   if (isControl(opcode)) {
     if (opcode > Opcode.PONG) return fail(`Reserved opcode ${opcode}`);
     // §5.5: control frames are never fragmented and carry at most 125 bytes.

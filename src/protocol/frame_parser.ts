@@ -14,6 +14,7 @@ import { decodeClosePayload } from "./close_payload.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { unmask } from "./bytes.ts";
 import { headerProblem } from "./frame_header.ts";
+import { compressedBound } from "./permessage_deflate.ts";
 import { isControl, Opcode } from "./opcodes.ts";
 import { decodeText, Reassembly } from "./reassembly.ts";
 
@@ -27,6 +28,11 @@ export interface ParserEvents {
   closeReceived(code: number, reason: string): void;
   /** The stream broke the protocol or the limit; the parser reads nothing after it. */
   error(error: WebSocketError): void;
+  /**
+   * A whole compressed message (RFC 7692), its deflate bytes as they came: the receiver inflates
+   * it, checks the limit and UTF-8, and usually pauses the parser meanwhile to keep order.
+   */
+  compressed?(payload: Uint8Array, isBinary: boolean): void;
 }
 
 export interface ParserOptions {
@@ -36,6 +42,8 @@ export interface ParserOptions {
   allowUnmasked: boolean;
   /** Most data frames one message may come in; `Infinity` for no bound. */
   maxFragments: number;
+  /** permessage-deflate was negotiated: RSV1 messages go to `compressed`. Default: false. */
+  deflate?: boolean;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -53,11 +61,16 @@ export class FrameParser {
   readonly #maxPayload: number;
   readonly #allowUnmasked: boolean;
   readonly #maxFragments: number;
+  readonly #deflate: boolean;
+  /** What a compressed message may take on the wire: deflate can outgrow its input a little. */
+  readonly #maxCompressed: number;
   readonly #bytes = new ByteQueue();
   #state = HEADER;
   // The frame being read.
   #fin = false;
   #opcode = 0;
+  /** RSV1 on the frame just read. */
+  #rsv1 = false;
   #masked = false;
   #length = 0;
   #mask = EMPTY;
@@ -72,6 +85,8 @@ export class FrameParser {
     this.#maxPayload = options.maxPayload;
     this.#allowUnmasked = options.allowUnmasked;
     this.#maxFragments = options.maxFragments;
+    this.#deflate = options.deflate ?? false;
+    this.#maxCompressed = compressedBound(options.maxPayload);
   }
 
   /** Whether the parser has stopped (after a close frame or an error). */
@@ -163,12 +178,14 @@ export class FrameParser {
     const b1 = b[1]!;
     this.#fin = (b0 & 0x80) !== 0;
     this.#opcode = b0 & 0x0f;
+    this.#rsv1 = (b0 & 0x40) !== 0;
     this.#masked = (b1 & 0x80) !== 0;
     this.#length = b1 & 0x7f;
     const problem = headerProblem(b0, b1, {
       fragments: this.#message?.fragments,
       maxFragments: this.#maxFragments,
       allowUnmasked: this.#allowUnmasked,
+      deflate: this.#deflate,
     });
     if (problem) return this.#failWith(problem);
     if (this.#length === 126) this.#state = LENGTH_16;
@@ -196,8 +213,14 @@ export class FrameParser {
 
   #afterLength(): void {
     if (!isControl(this.#opcode)) {
-      const total = (this.#opcode === Opcode.CONTINUATION ? this.#message!.length : 0) + this.#length;
-      if (total > this.#maxPayload) return this.#fail(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#maxPayload));
+      const continued = this.#opcode === Opcode.CONTINUATION ? this.#message : undefined;
+      const total = (continued?.length ?? 0) + this.#length;
+      // A compressed message's limit is on its inflated size (checked while inflating); its wire
+      // size only has to stay within what deflate could make of that many bytes.
+      const compressed = continued ? continued.compressed : this.#rsv1;
+      if (total > (compressed ? this.#maxCompressed : this.#maxPayload)) {
+        return this.#fail(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#maxPayload));
+      }
     }
     this.#state = this.#masked ? MASK : PAYLOAD;
   }
@@ -234,18 +257,20 @@ export class FrameParser {
     }
     if (opcode !== Opcode.CONTINUATION && this.#fin) {
       // The common case, one frame per message: no reassembly.
+      if (this.#rsv1) return this.#events.compressed!(payload, opcode === Opcode.BINARY);
       if (opcode === Opcode.BINARY) return this.#events.message(payload, true);
       const text = decodeText(payload);
       if (text instanceof WebSocketError) return this.#failWith(text);
       return this.#events.message(text, false);
     }
-    const message = (this.#message ??= new Reassembly(opcode));
+    const message = (this.#message ??= new Reassembly(opcode, this.#rsv1));
     const failure = message.add(payload, this.#fin);
     if (failure) return this.#failWith(failure);
     if (!this.#fin) return;
     this.#message = undefined;
     const whole = message.finish();
     if (whole instanceof WebSocketError) return this.#failWith(whole);
+    if (message.compressed) return this.#events.compressed!(whole as Uint8Array, message.opcode === Opcode.BINARY);
     this.#events.message(whole, message.opcode === Opcode.BINARY);
   }
 }

@@ -7,9 +7,12 @@ import { Opcode } from "./opcodes.ts";
 
 const encoder = new TextEncoder();
 
-/** The header of an unmasked, final (FIN) frame carrying `length` payload bytes: the server never fragments. */
-export function frameHeader(opcode: number, length: number): Uint8Array {
-  const first = 0x80 | opcode;
+/**
+ * The header of an unmasked, final (FIN) frame carrying `length` payload bytes: the server never
+ * fragments. `compressed` sets RSV1, the mark of a permessage-deflate message (RFC 7692 §6).
+ */
+export function frameHeader(opcode: number, length: number, compressed = false): Uint8Array {
+  const first = (compressed ? 0xc0 : 0x80) | opcode;
   if (length < 126) return Uint8Array.of(first, length);
   if (length < 0x10000) return Uint8Array.of(first, 126, length >>> 8, length & 0xff);
   const header = new Uint8Array(10);
@@ -44,4 +47,9 @@ export function messageFrame(message: string | Uint8Array): [Uint8Array, Uint8Ar
 /** A close frame with `code` (1005: no body) and `reason`. */
 export function closeFrame(code: number, reason = ""): [Uint8Array, Uint8Array] {
   return frame(Opcode.CLOSE, encodeClosePayload(code, reason));
+}
+
+/** A compressed data message (its deflate bytes, tail already removed) as one frame with RSV1. */
+export function compressedFrame(isBinary: boolean, payload: Uint8Array): [Uint8Array, Uint8Array] {
+  return [frameHeader(isBinary ? Opcode.BINARY : Opcode.TEXT, payload.byteLength, true), payload];
 }

@@ -47,10 +47,13 @@ export class Reassembly {
   #block: Uint8Array = EMPTY;
   #used = 0;
   readonly #checker: TextDecoder | undefined;
+  /** A compressed message: its bytes are deflate data, checked as text only once inflated. */
+  readonly compressed: boolean;
 
-  constructor(opcode: number) {
+  constructor(opcode: number, compressed = false) {
     this.opcode = opcode;
-    if (opcode === Opcode.TEXT) this.#checker = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    this.compressed = compressed;
+    if (opcode === Opcode.TEXT && !compressed) this.#checker = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   }
 
   /** Adds one fragment's payload (the parser owns it); returns the error to fail with, if any. */
@@ -78,7 +81,7 @@ export class Reassembly {
     return undefined;
   }
 
-  /** The whole message, or the error to fail with when the engine cannot hold it. */
+  /** The whole message (a compressed one as its bytes), or the error to fail with when the engine cannot hold it. */
   finish(): string | Uint8Array | WebSocketError {
     this.#flush();
     let bytes: Uint8Array;
@@ -88,7 +91,7 @@ export class Reassembly {
       return new WebSocketError(CloseCode.MESSAGE_TOO_BIG, "Message too large for one buffer");
     }
     this.#parts = [];
-    return this.opcode === Opcode.TEXT ? decodeText(bytes) : bytes;
+    return this.opcode === Opcode.TEXT && !this.compressed ? decodeText(bytes) : bytes;
   }
 
   /** Moves the packed bytes into the parts; the rest of the block is used for later fragments. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type HeaderContext, headerProblem } from "../../src/protocol/frame_header.ts";
 
 const MASKED = 0x80;
-const idle: HeaderContext = { fragments: undefined, maxFragments: Infinity, allowUnmasked: false };
+const idle: HeaderContext = { fragments: undefined, maxFragments: Infinity, allowUnmasked: false, deflate: false };
 const midMessage: HeaderContext = { ...idle, fragments: 1 };
 
 describe("frames that may be read", () => {
@@ -57,7 +57,7 @@ describe("violations: a 1002 whose reason names the rule", () => {
 });
 
 describe("the fragment bound", () => {
-  const bounded = (fragments: number): HeaderContext => ({ fragments, maxFragments: 3, allowUnmasked: false });
+  const bounded = (fragments: number): HeaderContext => ({ fragments, maxFragments: 3, allowUnmasked: false, deflate: false });
 
   it("a continuation up to the bound is read; the one past it is a 1008 naming the bound", () => {
     expect(headerProblem(0x00, MASKED, bounded(2))).toBeUndefined();
@@ -68,5 +68,32 @@ describe("the fragment bound", () => {
 
   it("control frames between fragments are not counted", () => {
     expect(headerProblem(0x89, MASKED, bounded(3))).toBeUndefined();
+  });
+});
+
+describe("RSV1 with permessage-deflate (RFC 7692 §6.1)", () => {
+  const deflate: HeaderContext = { ...idle, deflate: true };
+  const deflateMid: HeaderContext = { ...deflate, fragments: 1 };
+
+  it.each<[string, number, HeaderContext]>([
+    ["a compressed text frame", 0xc1, deflate],
+    ["a compressed binary frame", 0xc2, deflate],
+    ["the first fragment of a compressed message", 0x41, deflate],
+    ["an uncompressed message beside compressed ones", 0x81, deflate],
+  ])("%s is read", (_name, b0, context) => {
+    expect(headerProblem(b0, MASKED | 5, context)).toBeUndefined();
+  });
+
+  it.each<[string, number, HeaderContext, RegExp]>([
+    ["RSV1 without the extension", 0xc1, idle, /Reserved bits/],
+    ["RSV1 on a continuation", 0xc0, deflateMid, /RSV1 set on a control or continuation/],
+    ["RSV1 on a ping", 0xc9, deflate, /RSV1 set on a control or continuation/],
+    ["RSV1 on a close", 0xc8, deflate, /RSV1 set on a control or continuation/],
+    ["RSV2 with the extension", 0xa1, deflate, /Reserved bits/],
+    ["RSV3 with the extension", 0x91, deflate, /Reserved bits/],
+  ])("%s fails with 1002", (_name, b0, context, message) => {
+    const problem = headerProblem(b0, MASKED | 5, context);
+    expect(problem?.code).toBe(1002);
+    expect(problem?.message).toMatch(message);
   });
 });

@@ -47,6 +47,8 @@ export function closeBody(code: number, reason = ""): Buffer {
 
 export interface ServerFrame {
   fin: boolean;
+  /** RSV1: a compressed message (permessage-deflate). */
+  rsv1: boolean;
   opcode: number;
   payload: Buffer;
 }
@@ -175,7 +177,7 @@ export class RawClient {
         offset = 10;
       }
       if (b.length < offset + length) return;
-      this.frames.push({ fin: (b[0]! & 0x80) !== 0, opcode: b[0]! & 0x0f, payload: b.subarray(offset, offset + length) });
+      this.frames.push({ fin: (b[0]! & 0x80) !== 0, rsv1: (b[0]! & 0x40) !== 0, opcode: b[0]! & 0x0f, payload: b.subarray(offset, offset + length) });
       this.received = b.subarray(offset + length);
     }
   }
