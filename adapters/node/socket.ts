@@ -177,6 +177,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   #compressed(item: Outgoing, result: Uint8Array | Error): void {
     this.#deflating = false;
+    // The connection ended meanwhile and its queue went with it.
+    if (this.#out[0] !== item) return;
     this.#out.shift();
     this.#outBytes -= outgoingSize(item);
     if (result instanceof Error) {

@@ -48,6 +48,12 @@ export interface ChatOptions {
   maxRooms?: number;
   /** Default: {@link RESERVE_MS}. */
   reserveMs?: number;
+  /**
+   * Compress chat traffic (permessage-deflate) for clients that offer it. Chat lines are short
+   * and alike, so with the context kept they shrink many times over. Default: false (Deno's
+   * native adapter cannot compress).
+   */
+  deflate?: boolean;
 }
 
 interface Member {
@@ -59,12 +65,17 @@ interface Member {
   bucket: Bucket;
 }
 
-export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs = RESERVE_MS }: ChatOptions = {}): {
+export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs = RESERVE_MS, deflate = false }: ChatOptions = {}): {
   app: Rookery;
   fetch: (req: Request) => Response;
   rooms: Rooms;
 } {
-  const app = new Rookery({ maxPayload: 4096, ...(broker ? { broker } : {}) });
+  const app = new Rookery({
+    maxPayload: 4096,
+    ...(broker ? { broker } : {}),
+    // Every line counts: short JSON compresses well once the context has seen a few.
+    ...(deflate ? { perMessageDeflate: { threshold: 0 } } : {}),
+  });
   const rooms = new Rooms({ maxRooms, reserveMs, history: HISTORY });
   const rate: Rate = { perSecond: RATE_PER_SECOND, burst: RATE_BURST };
 

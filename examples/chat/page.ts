@@ -71,6 +71,8 @@ $("join").onsubmit = (ev) => {
       $("join").hidden = true; $("say").hidden = false; $("text").focus();
       me = e.nick; room = e.room; members = new Set(e.members);
       $("served").textContent = e.worker ? "served by " + e.worker : "";
+      // What the handshake agreed (compression), for the curious and for the browser test.
+      $("served").dataset.extensions = ws.extensions;
       e.history.forEach((h) => show(h, false));
     } else show(e, true);
   };

@@ -10,7 +10,8 @@
  * processes on the port, SO_REUSEPORT; needs --redis so rooms span them), --max-rooms N (live
  * rooms per process, default 1000), --reserve-ms N (how long a nickname waits for its socket to
  * open, default 5000), --stats (adds `GET /stats`: memory after a forced GC and the room count,
- * for tests; never on by default).
+ * for tests; never on by default), --no-deflate (no compression; it is on wherever the runtime's
+ * adapter can compress: Node and Bun, not Deno's native adapter).
  * Prints `chat running at http://HOST:PORT/` once ready.
  */
 import type { RedisBroker } from "../../adapters/redis.ts";
@@ -27,6 +28,7 @@ const isWorker = args.includes("--worker");
 const maxRooms = wholeNumber("max-rooms", MAX_ROOMS, 1, 1_000_000);
 const reserveMs = wholeNumber("reserve-ms", RESERVE_MS, 1, 600_000);
 const stats = args.includes("--stats");
+const deflate = !args.includes("--no-deflate") && runtime !== "deno";
 
 if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
   console.error(`--workers takes a whole number from 1 to 64, got ${flag("workers", "")}`);
@@ -40,14 +42,14 @@ if (workers > 1 && !isWorker) {
   }
   // The primary: start the workers, print where they listen, stop them on a signal.
   const script = new URL(import.meta.url).pathname;
-  const limits = ["--max-rooms", String(maxRooms), "--reserve-ms", String(reserveMs), ...(stats ? ["--stats"] : [])];
+  const limits = ["--max-rooms", String(maxRooms), "--reserve-ms", String(reserveMs), ...(stats ? ["--stats"] : []), ...(deflate ? [] : ["--no-deflate"])];
   const cluster = await startCluster(script, workers, port, ["--hostname", hostname, "--redis", redisUrl, ...limits]);
   console.log(`chat running at http://${hostname}:${cluster.port}/ (${runtime}, ${workers} workers ${cluster.pids.join(" ")}, rooms through ${redisUrl})`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) onSignal(signal, () => void cluster.stop().then(() => exit(0)));
 } else {
   const broker = redisUrl ? await connectBroker(redisUrl) : undefined;
   const worker = `${runtime} ${isWorker ? "worker" : "process"} ${pid}`;
-  const { app, fetch, rooms } = chatApp({ ...(broker ? { broker } : {}), worker, maxRooms, reserveMs });
+  const { app, fetch, rooms } = chatApp({ ...(broker ? { broker } : {}), worker, maxRooms, reserveMs, deflate });
   const server = await serveAny(app, { port, hostname, fetch: stats ? withStats(fetch, rooms) : fetch, reusePort: isWorker });
   console.log(`chat running at http://${server.hostname}:${server.port}/ (${server.runtime})`);
   const stop = () => void server.close().then(() => broker?.close()).then(() => exit(0));

@@ -1,7 +1,7 @@
 /**
  * End to end in a real browser: Debian's Chromium, driven by playwright-core, against the chat
  * demo served by Node. Two pages join one room, see each other's join, exchange messages, and
- * one sees the other leave. A screenshot is saved to test-artifacts/chat.png.
+ * one sees the other leave, over a compressed connection (permessage-deflate). A screenshot is saved to test-artifacts/chat.png.
  *
  * Never skipped: without Chromium this fails and says how to install it (.ci/run does).
  */
@@ -64,6 +64,8 @@ describe("chat demo in Chromium", () => {
     expect(await ann.textContent("#where")).toBe("ann in #lobby (2 here)");
     expect(await bob.textContent("#where")).toBe("bob in #lobby (2 here)");
     expect(await ann.textContent("#served")).toBe(`served by node process ${server.child.pid}`);
+    // Chromium offers permessage-deflate and the Node adapter takes it: the chat is compressed.
+    expect(await ann.getAttribute("#served", "data-extensions")).toMatch(/^permessage-deflate/);
     // Bob joined after Ann: the history he was sent includes her join.
     expect(await bob.locator("#log li").allTextContents()).toContain("ann joined");
 

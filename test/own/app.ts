@@ -2,13 +2,17 @@
  * The app the own-server scripts share: `/ws` echoes and counts opens and closes. Each script
  * serves it from the runtime's own server through Rookery's low-level entry (Node's
  * `handleUpgrade`, Deno's `handler`, Bun's `handlers`), answers `GET /stats` with the counts and
- * `GET /shutdown` by awaiting `app.close()`.
+ * `GET /shutdown` by awaiting `app.close()`. `/throws` has an `onmessage` that throws and no
+ * `onerror`: what the app's logger received is in `/stats` as `logged`.
  */
 import { Rookery } from "../../mod.ts";
 
 export function ownApp(): { app: Rookery; plain: (req: Request) => Promise<Response> | undefined } {
-  const app = new Rookery({ logger: () => {} });
-  const counts = { opened: 0, closed: 0, closeCodes: [] as number[] };
+  const counts = { opened: 0, closed: 0, closeCodes: [] as number[], logged: [] as string[] };
+  const app = new Rookery({ logger: (message, error) => void counts.logged.push(`${message}: ${error instanceof Error ? error.message : ""}`) });
+  app.ws("/throws").onmessage(() => {
+    throw new Error("a bug in onmessage");
+  });
   app
     .ws("/ws")
     .onopen(() => void counts.opened++)
