@@ -5,26 +5,52 @@
  */
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from "node:zlib";
 import type { NegotiatedDeflate } from "../../src/protocol/deflate_params.ts";
-import type { DeflateEngine, InflateResult } from "../../src/protocol/permessage_deflate.ts";
+import type { DeflateEngine } from "../../src/protocol/permessage_deflate.ts";
 import { DEFLATE_TAIL } from "../../src/protocol/permessage_deflate.ts";
 import { concat } from "../../src/protocol/bytes.ts";
 
 /** Inflates with the largest window: always safe whatever window the client compressed with. */
 const INFLATE_WINDOW_BITS = 15;
 
+/**
+ * Writes `inputs` through `z` and sync-flushes, handing each output chunk to `take` (which may
+ * return false to stop: the context is then closed and `done` gets "stopped"). `done` runs once.
+ */
+function flushThrough(
+  z: InflateRaw | DeflateRaw,
+  inputs: Uint8Array[],
+  take: (chunk: Uint8Array) => boolean,
+  done: (result: "flushed" | "stopped" | Error) => void,
+): void {
+  let settled = false;
+  const finish = (result: "flushed" | "stopped" | Error) => {
+    if (settled) return;
+    settled = true;
+    z.off("data", onData);
+    z.off("error", onError);
+    done(result);
+  };
+  const onData = (chunk: Uint8Array) => {
+    if (take(chunk)) return;
+    z.close();
+    finish("stopped");
+  };
+  const onError = (error: Error) => {
+    z.close();
+    finish(error);
+  };
+  z.on("data", onData);
+  z.on("error", onError);
+  for (const input of inputs) z.write(input);
+  z.flush(constants.Z_SYNC_FLUSH, () => finish("flushed"));
+}
+
 export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
   let inflater: InflateRaw | undefined;
   let deflater: DeflateRaw | undefined;
   let closed = false;
-
-  const newInflater = (): InflateRaw => {
-    const z = createInflateRaw({ windowBits: INFLATE_WINDOW_BITS });
-    // Errors are reported through the flush callback's caller; an unhandled one would crash.
-    z.on("error", () => {});
-    return z;
-  };
-  const newDeflater = (): DeflateRaw => {
-    const z = createDeflateRaw({ windowBits: params.serverMaxWindowBits, level: params.level, memLevel: params.memLevel });
+  // Errors are handled per call; one outside a call must not crash the process.
+  const quiet = <Z extends InflateRaw | DeflateRaw>(z: Z): Z => {
     z.on("error", () => {});
     return z;
   };
@@ -32,67 +58,38 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
   return {
     inflate(data, maxBytes, done) {
       if (closed) return done(new Error("connection closed"));
-      const z = (inflater ??= newInflater());
+      const z = (inflater ??= quiet(createInflateRaw({ windowBits: INFLATE_WINDOW_BITS })));
       const chunks: Uint8Array[] = [];
       let total = 0;
-      let settled = false;
-      const finish = (result: InflateResult) => {
-        if (settled) return;
-        settled = true;
-        z.off("data", onData);
-        z.off("error", onError);
-        done(result);
-      };
-      const onData = (chunk: Uint8Array) => {
+      const take = (chunk: Uint8Array): boolean => {
         total += chunk.byteLength;
-        if (total > maxBytes) {
-          // A bomb: stop inflating now. The context is useless after this; the connection fails.
-          inflater = undefined;
-          z.close();
-          finish("tooBig");
-          return;
-        }
+        // A bomb stops here, as soon as the output passes the limit.
+        if (total > maxBytes) return false;
         chunks.push(chunk);
+        return true;
       };
-      const onError = (error: Error) => {
-        inflater = undefined;
-        z.close();
-        finish(error);
-      };
-      z.on("data", onData);
-      z.on("error", onError);
-      z.write(data);
-      z.write(DEFLATE_TAIL);
-      z.flush(constants.Z_SYNC_FLUSH, () => {
-        if (settled) return;
+      flushThrough(z, [data, DEFLATE_TAIL], take, (result) => {
+        // A stopped or failed context is closed; the connection fails before it could be needed.
+        if (result !== "flushed") inflater = undefined;
         // The client starts afresh with every message: no window to keep between them.
-        if (params.clientNoContextTakeover) z.reset();
-        finish(concat(chunks, total));
+        else if (params.clientNoContextTakeover) z.reset();
+        done(result === "stopped" ? "tooBig" : result === "flushed" ? plain(concat(chunks, total)) : result);
       });
     },
     deflate(data, done) {
       if (closed) return done(new Error("connection closed"));
-      const z = (deflater ??= newDeflater());
+      const z = (deflater ??= quiet(createDeflateRaw({ windowBits: params.serverMaxWindowBits, level: params.level, memLevel: params.memLevel })));
       const chunks: Uint8Array[] = [];
       let total = 0;
-      const onData = (chunk: Uint8Array) => {
+      const take = (chunk: Uint8Array): boolean => {
         total += chunk.byteLength;
         chunks.push(chunk);
+        return true;
       };
-      const onError = (error: Error) => {
-        z.off("data", onData);
-        deflater = undefined;
-        z.close();
-        done(error);
-      };
-      z.on("data", onData);
-      z.once("error", onError);
-      z.write(data);
-      z.flush(constants.Z_SYNC_FLUSH, () => {
-        z.off("data", onData);
-        z.off("error", onError);
-        if (params.serverNoContextTakeover) z.reset();
-        done(concat(chunks, total));
+      flushThrough(z, [data], take, (result) => {
+        if (result !== "flushed") deflater = undefined;
+        else if (params.serverNoContextTakeover) z.reset();
+        done(result === "flushed" ? concat(chunks, total) : result === "stopped" ? new Error("deflate stopped") : result);
       });
     },
     close() {
@@ -102,4 +99,9 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
       inflater = deflater = undefined;
     },
   };
+}
+
+/** A plain Uint8Array over zlib's Buffer, so messages are the same type on every runtime. */
+function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
