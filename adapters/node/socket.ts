@@ -222,6 +222,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       if (message instanceof CoreError) {
         this.#parser.stop();
         this.error(message);
+        // Nothing more is delivered, but the socket must be read again to see the peer's answer.
+        this.#release(INFLATING);
         return;
       }
       this.events.message(message, isBinary);

@@ -175,13 +175,29 @@ describe("permessage-deflate on Node: messages", () => {
 });
 
 describe("permessage-deflate on Node: failures", () => {
+  /**
+   * Sends `frames` and waits for the server's close. The server must then read the peer's answer
+   * at once: `onclose` runs long before the (10 s) close timeout would end the socket.
+   */
   async function failWith(frames: Buffer[], options: { maxPayload?: number } = {}): Promise<{ close: unknown; errors: string[] }> {
-    const { app, errors } = echoApp();
-    if (options.maxPayload !== undefined) app.ws("/small").maxPayload(options.maxPayload).onerror((_c, e) => void errors.push(`${e.code} ${e.message}`));
-    const port = await start(app);
-    const raw = await RawClient.handshake(port, options.maxPayload !== undefined ? "/small" : "/echo", OFFER);
+    const errors: string[] = [];
+    const closes: number[] = [];
+    const app = quietApp({ perMessageDeflate: true });
+    app
+      .ws("/fail")
+      .maxPayload(options.maxPayload ?? 64 * 1024)
+      .onmessage((conn, message) => void conn.send(message))
+      .onerror((_c, e) => void errors.push(`${e.code} ${e.message}`))
+      .onclose((_c, _reason, code) => void closes.push(code));
+    const handle = await serve(app, { hostname: "127.0.0.1", closeTimeout: 10_000 });
+    handles.push(handle);
+    const raw = await RawClient.handshake(handle.port, "/fail", OFFER);
     for (const f of frames) raw.write(f);
+    // Answer the server's close as a real client does.
+    await raw.until(() => raw.close !== undefined);
+    raw.write(clientFrame(8, closeBody(raw.close!.code)));
     const close = await raw.closed();
+    await expect.poll(() => closes.length, { timeout: 3000 }).toBe(1);
     return { close, errors };
   }
 
