@@ -11,6 +11,24 @@
  * when a route is unlimited, so Bun's 16 MiB default never applies silently); smaller route
  * limits are checked on each message's arrival and close with 1009.
  *
+ * Compression (permessage-deflate) is Bun's own: Bun negotiates, deflates and inflates (checking
+ * inflated sizes against `maxPayloadLength`). Its option is per server ({@link bunDeflate}): on
+ * when the app or any route enables compression. The rest follows each route (measured on Bun
+ * 1.4.5):
+ * - Negotiation: Bun answers from the request's `Sec-WebSocket-Extensions`, which Rookery
+ *   replaces, before the upgrade, with what it agrees to on that route, or removes, so that a
+ *   route with compression off declines. Bun writes the answer itself; Rookery adds none.
+ * - Sends: Bun compresses a send only when asked to, so Rookery asks for the messages of at
+ *   least the route's `threshold` bytes.
+ * - Publishes through Bun's native pub/sub carry one flag for all subscribers: compressed only
+ *   when every subscriber that agreed to compression would have the message compressed.
+ *
+ * Per server on Bun: whether compression is on at all (a route that turns it on after the server
+ * started is served uncompressed, logged once), and the compressor and decompressor sizes, which
+ * cap the windows and set zlib's memory. Bun has no `level` or `memLevel`, and cannot pair
+ * `server_no_context_takeover` with a server window under 15 bits (the window gives way when only
+ * the route asks for it; a client that asks for both is declined).
+ *
  * @example
  * ```ts
  * import { Rookery } from "rookery";
@@ -23,11 +41,13 @@
  */
 import type { Rookery } from "../src/app.ts";
 import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
-import { DEFAULT_IDLE_TIMEOUT } from "../src/limits.ts";
+import { DEFAULT_IDLE_TIMEOUT, exceedsLimit } from "../src/limits.ts";
+import { type ExtensionOffer, type NegotiatedDeflate, negotiateDeflate, parseExtensions, type ResolvedDeflate } from "../src/protocol/deflate_params.ts";
+import type { RouteRecord } from "../src/route.ts";
 import type { SocketEvents, SocketFailure, SocketPort } from "../src/socket_port.ts";
 import { ServerHost } from "../src/server_host.ts";
 import type { NativeServer } from "../src/topics.ts";
-import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, type FetchHandler, textResponse } from "../src/upgrade.ts";
+import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -44,7 +64,7 @@ export type BunFetchHandler = (request: Request, server: BunServer) => Response 
 /** What Rookery uses of Bun's `Server`. */
 export interface BunServer {
   upgrade(request: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
-  publish(topic: string, data: string | Uint8Array): number;
+  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
   readonly port?: number | undefined;
   stop(closeActiveConnections?: boolean): unknown;
 }
@@ -57,18 +77,27 @@ export interface BunSocket<D = BunSocketData> {
   readonly data: D;
   readonly readyState: number;
   readonly remoteAddress: string;
-  sendText(message: string): number;
-  sendBinary(message: Uint8Array): number;
+  sendText(message: string, compress?: boolean): number;
+  sendBinary(message: Uint8Array, compress?: boolean): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
-  publish(topic: string, message: string | Uint8Array): number;
+  publish(topic: string, message: string | Uint8Array, compress?: boolean): number;
 }
+
+/**
+ * Bun's compressor and decompressor sizes Rookery uses. Each is a window (measured on Bun 1.4.5):
+ * compressing, `"4KB"` answers `server_max_window_bits=9`, `"8KB"` 10 and so on to `"256KB"`, 15;
+ * decompressing, `"3KB"` allows the client 11 bits, `"4KB"` 12, `"8KB"` 13, `"16KB"` 14, `"32KB"` 15.
+ */
+export type BunCompressorSize = "3KB" | "4KB" | "8KB" | "16KB" | "32KB" | "64KB" | "128KB" | "256KB";
 
 /** The `websocket` handlers object for `Bun.serve`. */
 export interface BunWebSocketHandlers {
   maxPayloadLength: number;
+  /** Per server: {@link bunDeflate}. */
+  perMessageDeflate: false | { compress: BunCompressorSize; decompress: BunCompressorSize };
   idleTimeout: number;
   backpressureLimit: number;
   closeOnBackpressureLimit: boolean;
@@ -114,6 +143,12 @@ export interface BunSocketData {
   events: SocketEvents | undefined;
   /** The server this socket belongs to, as the core's topics publish through it. */
   server: NativeServer;
+  /**
+   * permessage-deflate as agreed with this client, or `undefined`. Bun compresses the messages of
+   * at least `threshold` bytes sent to it; `topics` are those it is subscribed to, where its
+   * `threshold` holds back the compression of a publish (Bun compresses a publish once for all).
+   */
+  deflate: { readonly threshold: number; readonly topics: Set<string> } | undefined;
 }
 
 /** Options of {@link serve}. */
@@ -182,17 +217,121 @@ export function bunPayloadLimit(app: Rookery): number {
   return Math.max(1, Math.min(app.largestPayloadLimit(), BUN_MAX_PAYLOAD));
 }
 
+/** Compressor sizes by window bits, 9 to 15. */
+const COMPRESSORS: readonly BunCompressorSize[] = ["4KB", "8KB", "16KB", "32KB", "64KB", "128KB", "256KB"];
+/** Decompressor sizes by window bits, 8 to 15: Bun's smallest allows 11 bits, safe for less. */
+const DECOMPRESSORS: readonly BunCompressorSize[] = ["3KB", "3KB", "3KB", "3KB", "4KB", "8KB", "16KB", "32KB"];
+
+/** The compression settings in force for `app`: the app's own (later routes inherit it) and each route's. */
+function deflateSettings(app: Rookery): ResolvedDeflate[] {
+  const settings = app.routes.values().map((route) => deflateSetting(route, app));
+  settings.push((app.options.perMessageDeflate ?? false) as ResolvedDeflate | false);
+  return settings.filter((setting) => setting !== false);
+}
+
+/**
+ * Bun's per-server `perMessageDeflate` for `app`: off unless the app or a route enables
+ * compression, else the dedicated sizes ({@link BunCompressorSize}) of the largest
+ * `serverMaxWindowBits` and `clientMaxWindowBits` in force, so that each connection can be agreed
+ * its own route's windows and context takeover. A connection that agrees to no context takeover
+ * gets Bun's shared compressor or decompressor (measured on Bun 1.4.5: no more memory than an
+ * uncompressed one); one with context takeover gets a dedicated one, whose memory the size sets
+ * whatever window was agreed (Bun has no `memLevel`), which is why the size is no larger than
+ * the routes need.
+ */
+export function bunDeflate(app: Rookery): BunWebSocketHandlers["perMessageDeflate"] {
+  const settings = deflateSettings(app);
+  if (settings.length === 0) return false;
+  const serverBits = Math.max(...settings.map((s) => s.serverMaxWindowBits));
+  const clientBits = Math.max(...settings.map((s) => s.clientMaxWindowBits));
+  return { compress: COMPRESSORS[serverBits - 9]!, decompress: DECOMPRESSORS[clientBits - 8]! };
+}
+
+/**
+ * What Rookery agrees to with this client on a route with `setting`, within what Bun can do.
+ * Bun declines `server_no_context_takeover` with a server window under 15 bits (it only resets
+ * its shared compressor, whose window is 15): the window is dropped when only the route asked
+ * for it (the shared compressor spends no memory per connection, which is what a small window
+ * saves), and the offer declined when the client did.
+ */
+function agreeOnBun(offers: readonly ExtensionOffer[], setting: ResolvedDeflate): ReturnType<typeof negotiateDeflate> {
+  const agreed = negotiateDeflate(offers, setting);
+  if (!agreed?.params.serverNoContextTakeover || agreed.params.serverMaxWindowBits === 15) return agreed;
+  // The offer chosen is the same: a larger server window makes no offer more or less acceptable.
+  const relaxed = negotiateDeflate(offers, { ...setting, serverMaxWindowBits: 15 });
+  return relaxed?.params.serverMaxWindowBits === 15 ? relaxed : undefined;
+}
+
+/**
+ * Replaces the client's `Sec-WebSocket-Extensions` with what Rookery agrees to on this route (an
+ * answer is a valid offer, and Bun accepts it as is), or removes it to decline: Bun negotiates
+ * from the request's headers. Returns the agreement, `undefined` for none.
+ */
+function steerNegotiation(req: Request, setting: ResolvedDeflate | false): NegotiatedDeflate | undefined {
+  const header = req.headers.get("sec-websocket-extensions");
+  if (header === null) return undefined;
+  const agreed = setting ? agreeOnBun(parseExtensions(header), setting) : undefined;
+  try {
+    if (agreed) req.headers.set("sec-websocket-extensions", agreed.response);
+    else req.headers.delete("sec-websocket-extensions");
+  } catch {
+    // Headers a wrapper made immutable: Bun then negotiates from the client's offer, and the
+    // route's setting still decides which sends are compressed.
+  }
+  return agreed?.params;
+}
+
+/**
+ * Per server: each topic's subscribers that agreed compression, as threshold → how many. Bun
+ * compresses a publish once for all of them (the others get it plain whatever the flag), so it
+ * is compressed only if it reaches the largest threshold.
+ */
+const compressingTopics = new WeakMap<NativeServer, Map<string, Map<number, number>>>();
+
+/** Whether a publish of `message` to `topic` on `server` goes out compressed. */
+function compressesPublish(server: NativeServer, topic: string, message: string | Uint8Array): boolean {
+  const thresholds = compressingTopics.get(server)?.get(topic);
+  return thresholds !== undefined && exceedsLimit(message, Math.max(...thresholds.keys()) - 1);
+}
+
+/** Counts (or stops counting) a socket with compression agreed among `topic`'s subscribers. */
+function follow(data: BunSocketData, topic: string, subscribed: boolean): void {
+  const deflate = data.deflate;
+  if (!deflate || deflate.topics.has(topic) === subscribed) return;
+  if (subscribed) deflate.topics.add(topic);
+  else deflate.topics.delete(topic);
+  let topics = compressingTopics.get(data.server);
+  if (!topics) compressingTopics.set(data.server, (topics = new Map()));
+  let counts = topics.get(topic);
+  if (!counts) topics.set(topic, (counts = new Map()));
+  const n = (counts.get(deflate.threshold) ?? 0) + (subscribed ? 1 : -1);
+  if (n > 0) counts.set(deflate.threshold, n);
+  else counts.delete(deflate.threshold);
+  if (counts.size === 0) topics.delete(topic);
+}
+
 function portOf(ws: BunSocket): SocketPort {
+  const data = ws.data;
+  // `threshold - 1`: a message of exactly `threshold` bytes is compressed. Infinity stays Infinity.
+  const compressAbove = data.deflate ? data.deflate.threshold - 1 : Infinity;
   return {
     // Topics use Bun's native pub/sub: same semantics (ws.publish skips the sender).
     native: {
-      subscribe: (topic) => ws.subscribe(topic),
-      unsubscribe: (topic) => ws.unsubscribe(topic),
-      publish: (topic, message) => void ws.publish(topic, message),
-      server: ws.data.server,
+      subscribe(topic) {
+        ws.subscribe(topic);
+        follow(data, topic, true);
+      },
+      unsubscribe(topic) {
+        ws.unsubscribe(topic);
+        follow(data, topic, false);
+      },
+      publish: (topic, message) => void ws.publish(topic, message, compressesPublish(data.server, topic, message)),
+      server: data.server,
     },
     send(message) {
-      const result = typeof message === "string" ? ws.sendText(message) : ws.sendBinary(message);
+      // Bun compresses only what it is asked to, and ignores the flag where nothing was agreed.
+      const compress = exceedsLimit(message, compressAbove);
+      const result = typeof message === "string" ? ws.sendText(message, compress) : ws.sendBinary(message, compress);
       // Bun: -1 queued with backpressure, 0 dropped, otherwise bytes sent.
       return result === -1 ? "backpressure" : result === 0 && ws.readyState !== 1 ? "dropped" : "sent";
     },
@@ -217,18 +356,27 @@ const nativeServers = new WeakMap<BunServer, NativeServer>();
 
 function nativeServerOf(server: BunServer): NativeServer {
   let native = nativeServers.get(server);
-  if (!native) nativeServers.set(server, (native = { publish: (topic, message) => void server.publish(topic, message) }));
+  if (!native) {
+    const self: NativeServer = { publish: (topic, message) => void server.publish(topic, message, compressesPublish(self, topic, message)) };
+    nativeServers.set(server, (native = self));
+  }
   return native;
 }
 
 type BunHost = ServerHost<BunServer>;
 
 /** The upgrade Bun does itself: `undefined` once upgraded, as Bun's `fetch` expects. */
-function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acceptance): Response | undefined {
+function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acceptance, deflate: ResolvedDeflate | false): Response | undefined {
   const headers = new Headers(acceptance.headers);
   // An empty value stops Bun from echoing the client's first offer.
   if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
-  const data: BunSocketData = { acceptance, events: undefined, server: nativeServerOf(server) };
+  const agreed = steerNegotiation(req, deflate);
+  const data: BunSocketData = {
+    acceptance,
+    events: undefined,
+    server: nativeServerOf(server),
+    deflate: agreed && { threshold: agreed.threshold, topics: new Set() },
+  };
   accepted.add(data);
   try {
     if (server.upgrade(req, { data, headers })) return undefined;
@@ -241,9 +389,24 @@ function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acc
 
 function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
   const { app } = host;
+  const perMessageDeflate = bunDeflate(app);
+  const warned = new WeakSet<RouteRecord>();
+  // Bun fixes compression when the server starts: a route added later cannot turn it on.
+  const deflateOf = (route: RouteRecord): ResolvedDeflate | false => {
+    const setting = deflateSetting(route, app);
+    if (!setting || perMessageDeflate) return setting;
+    if (!warned.has(route)) {
+      warned.add(route);
+      app.log(
+        `Route ${route.compiled.pattern} has perMessageDeflate on, but this Bun server started without compression ` +
+          "(Bun's option is per server, fixed when it starts): its connections are served uncompressed",
+      );
+    }
+    return false;
+  };
   const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
     const answer = await host.handle(req, server);
-    if (answer.kind === "upgrade") return upgrade(host, req, server, answer.acceptance);
+    if (answer.kind === "upgrade") return upgrade(host, req, server, answer.acceptance, deflateOf(answer.acceptance.route));
     return answer.endsConnection ? closingConnection(answer.response) : answer.response;
   };
 
@@ -258,6 +421,7 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
 
   const websocket: BunWebSocketHandlers = {
     maxPayloadLength: bunPayloadLimit(app),
+    perMessageDeflate,
     // Per server and in whole seconds: the app-wide value.
     idleTimeout: Math.ceil(app.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT),
     // Bun's native publish skips the core's per-send check, so the app-wide slow-reader bound
@@ -281,6 +445,8 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     },
     close(ws, code, reason) {
       if (!ours(ws)) return passOn("close", () => foreign.close?.(ws, code, reason));
+      // Bun unsubscribes a closed socket itself, and the core no longer asks it to.
+      for (const topic of ws.data.deflate?.topics ?? []) follow(ws.data, topic, false);
       const events = ws.data.events;
       if (!events) return;
       // Bun has closed the socket already: the core's own close frame is a no-op here.

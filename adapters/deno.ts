@@ -9,6 +9,13 @@
  * and closes with 1009. Deno refuses frames of 64 MiB or more by dropping the connection, so an
  * unlimited route on Deno means "under 64 MiB".
  *
+ * No compression: `Deno.upgradeWebSocket` cannot compress, and declines permessage-deflate. An
+ * app whose `perMessageDeflate` is on, or with a route that turns it on, is refused: `serve`
+ * rejects and `handler` throws, each with a `TypeError`. To compress on Deno, serve the app with
+ * the Node adapter, which runs on Deno through its `node:http`: `import { serve } from
+ * "rookery/node"`. A route that turns compression on after `handler` or `serve` was called is
+ * served uncompressed, and logged once (`app.log`).
+ *
  * @example
  * ```ts
  * import { Rookery } from "rookery";
@@ -24,7 +31,8 @@ import { CloseCode } from "../src/close_codes.ts";
 import type { SendStatus } from "../src/connection.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { ServerHost } from "../src/server_host.ts";
-import type { Acceptance, FetchHandler } from "../src/upgrade.ts";
+import type { RouteRecord } from "../src/route.ts";
+import { type Acceptance, deflateSetting, type FetchHandler } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -93,6 +101,20 @@ function endingConnection(response: Response): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/** What to do instead when compression is asked of Deno's native WebSockets. */
+const USE_NODE = 'serve the app with the Node adapter, which runs on Deno through node:http: import { serve } from "rookery/node"';
+
+/**
+ * The error for an app that asks for compression, which `Deno.upgradeWebSocket` cannot do, or
+ * `undefined` when neither the app nor any of its routes asks.
+ */
+function compressionRefusal(app: Rookery): TypeError | undefined {
+  const route = app.routes.values().find((r) => deflateSetting(r, app));
+  const where = app.options.perMessageDeflate ? "app-wide" : route && `on route ${route.compiled.pattern}`;
+  if (!where) return undefined;
+  return new TypeError(`perMessageDeflate is on (${where}), but Deno.upgradeWebSocket cannot compress. For compression on Deno, ${USE_NODE}`);
+}
+
 type DenoInfo = Deno.ServeHandlerInfo<Deno.NetAddr>;
 type DenoHost = ServerHost<DenoInfo | undefined>;
 
@@ -154,12 +176,24 @@ function wire(host: DenoHost, acceptance: Acceptance, socket: WebSocket, remoteA
 
 /** The `Deno.serve` handler of `host`. */
 function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise<Response> {
+  const warned = new WeakSet<RouteRecord>();
+  // Routes added after the start-up check: refusing them there is too late, failing their
+  // upgrades would break a running server. Deno declines the offer itself.
+  const declineCompression = (route: RouteRecord): void => {
+    if (warned.has(route) || !deflateSetting(route, host.app)) return;
+    warned.add(route);
+    host.app.log(
+      `Route ${route.compiled.pattern} has perMessageDeflate on, but Deno.upgradeWebSocket cannot compress: ` +
+        `its connections are served uncompressed. For compression on Deno, ${USE_NODE}`,
+    );
+  };
   return async (req, info) => {
     // Deno's `info` is only readable before the handler first awaits: a copy goes on.
     const known = info && { remoteAddr: info.remoteAddr, completed: info.completed };
     const answer = await host.handle(req, known);
     if (answer.kind === "respond") return answer.endsConnection ? endingConnection(answer.response) : answer.response;
     const { acceptance } = answer;
+    declineCompression(acceptance.route);
     try {
       const { socket, response } = Deno.upgradeWebSocket(req, {
         ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
@@ -178,13 +212,24 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise
 /**
  * A handler for `Deno.serve`: WebSocket routes are upgraded, other requests go to `fallback`
  * (404 without one). `app.close()` shuts its connections down.
+ *
+ * @throws {TypeError} when the app or one of its routes has `perMessageDeflate` on: Deno cannot
+ * compress (see the module's documentation for the Node adapter, which can on Deno).
  */
 export function handler(app: Rookery, fallback?: DenoFetchHandler): (req: Request, info?: DenoInfo) => Promise<Response> {
+  const refusal = compressionRefusal(app);
+  if (refusal) throw refusal;
   return denoHandler(new ServerHost(app, { fetch: fallback }));
 }
 
-/** Starts `Deno.serve` for `app` (Deno binds before `Deno.serve` returns). */
+/**
+ * Starts `Deno.serve` for `app` (Deno binds before `Deno.serve` returns). Rejects with a
+ * `TypeError`, before binding, when the app or one of its routes has `perMessageDeflate` on
+ * (see {@link handler}).
+ */
 export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<DenoServerHandle> {
+  const refusal = compressionRefusal(app);
+  if (refusal) return Promise.reject(refusal);
   const hostname = options.hostname ?? "0.0.0.0";
   const reusePort = options.reusePort ?? false;
   // Deno.listenDatagram exists only under --unstable-net, the flag reusePort needs.

@@ -5,16 +5,36 @@
  *   node examples/echo.ts --port 9001
  *   deno run -A examples/echo.ts --port 9001
  *   bun examples/echo.ts --port 9001
+ *   deno run -A examples/echo.ts --adapter node --deflate
  *
- * Flags: --port (default 9001), --hostname (default 127.0.0.1), --max-payload BYTES (default:
- * unlimited). Prints `listening on ws://HOST:PORT/echo` once ready.
+ * Flags:
+ *   --port PORT          default 9001
+ *   --hostname HOST      default 127.0.0.1
+ *   --max-payload BYTES  default: unlimited
+ *   --adapter node       serve with the Node adapter (`rookery/node`) on whatever runtime runs
+ *                        this, through its `node:http`: on Deno that is the way to get strict
+ *                        masking, close frames for protocol errors and compression. Default: the
+ *                        runtime's own adapter.
+ *   --deflate            compression (permessage-deflate) for clients that offer it; replies of
+ *                        1 KiB or more are compressed. Needs the Node or the Bun adapter: Deno's
+ *                        native one cannot compress, so on Deno use it with `--adapter node`.
+ *
+ * Prints `listening on ws://HOST:PORT/echo` once ready.
  */
 import { Rookery } from "../mod.ts";
-import { flag, serveAny } from "./serve_any.ts";
+import { adapterFlag, flag, hasFlag, serveAny } from "./serve_any.ts";
 
 const maxPayload = flag("max-payload", "");
-const app = new Rookery(maxPayload ? { maxPayload: Number(maxPayload) } : {});
+const app = new Rookery({
+  ...(maxPayload ? { maxPayload: Number(maxPayload) } : {}),
+  // Below about 1 KiB deflate's framing costs more than it saves, and echoes are often short.
+  ...(hasFlag("deflate") ? { perMessageDeflate: { threshold: 1024 } } : {}),
+});
 app.ws("/echo").onmessage((conn, message) => void conn.send(message));
 
-const server = await serveAny(app, { port: Number(flag("port", "9001")), hostname: flag("hostname", "127.0.0.1") });
+const server = await serveAny(app, {
+  port: Number(flag("port", "9001")),
+  hostname: flag("hostname", "127.0.0.1"),
+  adapter: adapterFlag(),
+});
 console.log(`listening on ws://${server.hostname}:${server.port}/echo`);

@@ -1,18 +1,37 @@
 /**
- * Serves an app with the adapter of the runtime this runs in: Deno, Bun or Node. Runtime
- * detection lives here, in the examples, never in the core.
+ * Serves an app with the adapter of the runtime this runs in (Deno, Bun or Node), or with the one
+ * asked for: `adapter: "node"` serves with Rookery's own codec on Deno's or Bun's `node:http`.
+ * Runtime detection lives here, in the examples, never in the core.
  */
 import type { Rookery } from "../mod.ts";
+
+export type RuntimeName = "deno" | "bun" | "node";
 
 export interface Served {
   port: number;
   hostname: string;
-  runtime: "deno" | "bun" | "node";
+  runtime: RuntimeName;
+  /** The adapter that serves: the runtime's own unless another was asked for. */
+  adapter: RuntimeName;
   close(): Promise<void>;
 }
 
 /** A fallback for plain HTTP; `env` is the runtime's own second argument (see each adapter's fetch type). */
 export type Fallback = (request: Request, env: unknown) => Response | Promise<Response>;
+
+export interface ServeAnyOptions {
+  port: number;
+  hostname: string;
+  fetch?: Fallback;
+  reusePort?: boolean;
+  closeTimeout?: number;
+  /**
+   * Which adapter serves. Default: the runtime's own. `"node"` works on every runtime (Deno and
+   * Bun provide `node:http`) and brings Rookery's strict codec and compression with it; `"deno"`
+   * and `"bun"` need their own runtime.
+   */
+  adapter?: RuntimeName;
+}
 
 const g = globalThis as {
   Deno?: { args: string[]; pid: number; addSignalListener(signal: string, fn: () => void): void; exit(code: number): never };
@@ -21,7 +40,7 @@ const g = globalThis as {
 };
 
 /** Which runtime this is. */
-export const runtime: Served["runtime"] = g.Deno ? "deno" : g.Bun ? "bun" : "node";
+export const runtime: RuntimeName = g.Deno ? "deno" : g.Bun ? "bun" : "node";
 
 /** This process's id, on every runtime. */
 export const pid: number = g.Deno?.pid ?? g.process?.pid ?? 0;
@@ -35,6 +54,24 @@ export function flag(name: string, fallback: string): string {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 }
 
+/** Whether `--name` is on the command line (a flag without a value). */
+export function hasFlag(name: string): boolean {
+  return args.includes(`--${name}`);
+}
+
+/**
+ * The adapter named by `--adapter`, or the runtime's own. Checked here so a typo fails at start
+ * with the choices, not as a failed import of a file that does not exist.
+ */
+export function adapterFlag(): RuntimeName {
+  return checkAdapter(flag("adapter", runtime));
+}
+
+function checkAdapter(name: string): RuntimeName {
+  if (name === "node" || (name === runtime && (name === "deno" || name === "bun"))) return name;
+  throw new TypeError(`adapter ${JSON.stringify(name)} cannot serve on ${runtime}: use "node" or "${runtime}"`);
+}
+
 /** Runs `fn` when the process gets `signal` (SIGINT, SIGTERM, SIGHUP), on every runtime. */
 export function onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", fn: () => void): void {
   if (g.Deno) g.Deno.addSignalListener(signal, fn);
@@ -46,15 +83,14 @@ export function exit(code: number): never {
   return g.Deno ? g.Deno.exit(code) : g.process!.exit(code);
 }
 
-export async function serveAny(
-  app: Rookery,
-  options: { port: number; hostname: string; fetch?: Fallback; reusePort?: boolean; closeTimeout?: number },
-): Promise<Served> {
-  // The specifiers are variables so each runtime only loads (and type-checks) its own adapter.
-  const adapter = `../adapters/${runtime}.ts`;
-  const { serve } = (await import(adapter)) as {
-    serve: (app: Rookery, o: typeof options) => Promise<{ port: number; hostname: string; close(): Promise<void> }>;
+export async function serveAny(app: Rookery, options: ServeAnyOptions): Promise<Served> {
+  const { adapter: asked, ...serveOptions } = options;
+  const adapter = checkAdapter(asked ?? runtime);
+  // The specifier is a variable so each runtime only loads (and type-checks) the adapter it uses.
+  const specifier = `../adapters/${adapter}.ts`;
+  const { serve } = (await import(specifier)) as {
+    serve: (app: Rookery, o: typeof serveOptions) => Promise<{ port: number; hostname: string; close(): Promise<void> }>;
   };
-  const server = await serve(app, options);
-  return { port: server.port, hostname: server.hostname, runtime, close: () => server.close() };
+  const server = await serve(app, serveOptions);
+  return { port: server.port, hostname: server.hostname, runtime, adapter, close: () => server.close() };
 }

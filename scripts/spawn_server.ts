@@ -4,17 +4,27 @@ import { resolve } from "node:path";
 
 export type Runtime = "node" | "deno" | "bun";
 
+/**
+ * What a server script can run on: a runtime with its own adapter, or `"deno-node"`, Deno serving
+ * with the Node adapter (`rookery/node` on Deno's `node:http`). The script gets `--adapter node`
+ * and must honour it (examples/serve_any.ts `adapterFlag`). Kept apart from {@link Runtime} so
+ * that tables keyed by runtime need no entry for it.
+ */
+export type Target = Runtime | "deno-node";
+
 const root = resolve(import.meta.dirname, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
 
-/** The command line that runs `script` on `runtime`; `exposeGc` makes `gc()` callable (Bun always has `Bun.gc`). */
-export function runtimeCommand(runtime: Runtime, script: string, args: string[] = [], exposeGc = false): [string, string[]] {
+/** The command line that runs `script` on `target`; `exposeGc` makes `gc()` callable (Bun always has `Bun.gc`). */
+export function runtimeCommand(target: Target, script: string, args: string[] = [], exposeGc = false): [string, string[]] {
   const file = resolve(root, script);
-  switch (runtime) {
+  switch (target) {
     case "node":
       return [process.execPath, [...(exposeGc ? ["--expose-gc"] : []), file, ...args]];
     case "deno":
       return [bin("deno"), ["run", "-A", "--quiet", ...(exposeGc ? ["--v8-flags=--expose-gc"] : []), file, ...args]];
+    case "deno-node":
+      return runtimeCommand("deno", script, [...args, "--adapter", "node"], exposeGc);
     case "bun":
       return [bin("bun"), [file, ...args]];
   }
@@ -37,7 +47,7 @@ export interface RunningServer {
 }
 
 /** Spawns `script` and waits (bounded) for it to print its port. */
-export function startServer(runtime: Runtime, script: string, options: StartOptions = {}): Promise<RunningServer> {
+export function startServer(runtime: Target, script: string, options: StartOptions = {}): Promise<RunningServer> {
   const { args = [], timeoutMs: ms = 20_000, ready = /PORT (\d+)/, exposeGc = false } = options;
   const [cmd, argv] = runtimeCommand(runtime, script, args, exposeGc);
   const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });

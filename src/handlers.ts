@@ -139,7 +139,8 @@ export interface SocketOptions {
    * Compression (permessage-deflate, RFC 7692) for clients that offer it (every browser does):
    * `true` for the defaults or {@link DeflateOptions}; on a route, `false` turns an app-wide
    * setting off. Rookery's codec compresses on the Node adapter (on Node, and on Deno through
-   * `rookery/node`); Bun compresses natively, per server (on if the app or any route asks);
+   * `rookery/node`); Bun compresses natively (on for a server if the app or any route asks; each
+   * route still decides what it agrees to and sends compressed; window sizes are per server);
    * Deno's native adapter cannot and refuses to start. Each compressing connection keeps zlib
    * contexts, made on first use (README, "Compression"). Default: `false`.
    */

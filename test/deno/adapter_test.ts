@@ -1,8 +1,10 @@
 /**
  * The Deno adapter with Deno's own WebSocket client, on Deno's test runner (`deno task test`).
  */
+import { Rookery } from "../../mod.ts";
 import { openWebClient, roomEchoApp, until } from "../support/web_client.ts";
-import { serve } from "../../adapters/deno.ts";
+import { handler, serve } from "../../adapters/deno.ts";
+import { openRaw } from "./raw_client.ts";
 
 function assertEquals(actual: unknown, expected: unknown): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
@@ -96,5 +98,62 @@ Deno.test("a fallback that upgrades its own path (a 101 from Deno.upgradeWebSock
     await rookery.closed;
   } finally {
     await server.close();
+  }
+});
+
+/** Whether `run` failed with a TypeError that sends compression to the Node adapter, naming `where`. */
+async function refusesCompression(run: () => unknown, where: string): Promise<void> {
+  let error: unknown;
+  try {
+    await run();
+  } catch (e) {
+    error = e;
+  }
+  if (!(error instanceof TypeError)) throw new Error(`expected a TypeError, got ${error}`);
+  for (const part of [`perMessageDeflate is on (${where})`, "Deno.upgradeWebSocket cannot compress", 'import { serve } from "rookery/node"']) {
+    if (!error.message.includes(part)) throw new Error(`expected the error to say ${JSON.stringify(part)}, got ${JSON.stringify(error.message)}`);
+  }
+}
+
+Deno.test("compression: serve() rejects and handler() throws a TypeError that sends it to the Node adapter", async () => {
+  const appWide = new Rookery({ perMessageDeflate: true, logger: () => {} });
+  appWide.ws("/a").perMessageDeflate(false);
+  const onRoute = new Rookery({ logger: () => {} });
+  onRoute.ws("/plain");
+  onRoute.ws("/packed").perMessageDeflate({ threshold: 0 });
+  for (const [app, where] of [[appWide, "app-wide"], [onRoute, "on route /packed"]] as const) {
+    let served: Promise<unknown> | undefined;
+    await refusesCompression(() => (served = serve(app, { port: 0, hostname: "127.0.0.1" })), where);
+    // A rejection, like every other failure to start: never a throw from serve itself.
+    if (!(served instanceof Promise)) throw new Error("serve threw instead of rejecting");
+    await refusesCompression(() => handler(app), where);
+  }
+});
+
+Deno.test("compression: a route that turns it on after handler() is served uncompressed, logged once", async () => {
+  const logged: string[] = [];
+  const app = new Rookery({ logger: (message) => void logged.push(message) });
+  app.ws("/early").onmessage((conn, m) => void conn.send(m));
+  const fetch = handler(app);
+  app.ws("/late").perMessageDeflate(true).onmessage((conn, m) => void conn.send(m));
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, fetch);
+  try {
+    const text = "rookery ".repeat(1280);
+    for (let i = 0; i < 2; i++) {
+      const client = await openRaw(server.addr.port, "/late", "permessage-deflate; client_max_window_bits");
+      assertEquals(client.status, "HTTP/1.1 101 Switching Protocols");
+      assertEquals(client.headers.get("sec-websocket-extensions"), null);
+      await client.sendText(text);
+      const frame = await client.next();
+      assertEquals([frame.opcode, frame.rsv1, new TextDecoder().decode(frame.payload) === text], [1, false, true]);
+      client.close();
+    }
+    assertEquals(logged.length, 1);
+    if (!logged[0]!.includes("Route /late has perMessageDeflate on, but Deno.upgradeWebSocket cannot compress")) {
+      throw new Error(`unexpected log line: ${logged[0]}`);
+    }
+  } finally {
+    await app.close();
+    await server.shutdown();
   }
 });

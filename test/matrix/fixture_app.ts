@@ -11,9 +11,17 @@ export interface FixtureOptions {
   idleTimeout?: number;
   /** Shares the topic routes with other instances (the scale-out suite). */
   broker?: Broker;
+  /**
+   * Adds `/deflate`, an echo with compression on. Only where the adapter can compress: Deno's
+   * native adapter refuses to serve an app that asks for it.
+   */
+  deflate?: boolean;
 }
 
-export function fixtureApp(runtime: string, { idleTimeout, broker }: FixtureOptions = {}): {
+/** `/deflate`'s limit: the largest message its cases echo, so one that inflates past it is a 1009. */
+export const DEFLATE_MAX_PAYLOAD = 1 << 20;
+
+export function fixtureApp(runtime: string, { idleTimeout, broker, deflate = false }: FixtureOptions = {}): {
   app: Rookery;
   fetch: (req: Request) => Response;
   transcripts: () => Record<string, string[]>;
@@ -134,6 +142,19 @@ export function fixtureApp(runtime: string, { idleTimeout, broker }: FixtureOpti
     })
     .onerror((conn, error) => record(conn, `error:${error.code}:${error.name}`))
     .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+
+  // Compression: replies of 1 KiB or more go out compressed, smaller ones plain, so a client sees
+  // both kinds of frame. Messages are not recorded: they are up to 1 MiB, and the client checks them.
+  if (deflate) {
+    app
+      .ws("/deflate")
+      .perMessageDeflate({ threshold: 1024 })
+      .maxPayload(DEFLATE_MAX_PAYLOAD)
+      .onopen((conn) => record(conn, "open"))
+      .onmessage((conn, message) => void conn.send(message))
+      .onerror((conn, error) => record(conn, `error:${error.code}:${error.name}`))
+      .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+  }
 
   const flow = addFlowRoutes(app, record);
 

@@ -2,22 +2,28 @@
  * Starts the matrix fixture on whatever runtime runs this file (node, deno or bun) on
  * 127.0.0.1 and an ephemeral port, and prints `PORT <n>` once it listens.
  *
+ * `--adapter node` serves with the Node adapter whatever the runtime (on Deno: the matrix's
+ * "deno-node" column); `GET /hello` then names both, as `hello from deno-node`. The compression
+ * route (/deflate) is there wherever the adapter can compress, so not on Deno's native adapter.
+ *
  * `--idle SECONDS` sets the app's idleTimeout. `--redis URL` shares topics through a Redis broker
  * (prints `BROKER <status>` on each change, `BROKER-ERROR <message>` on each failure, and waits
  * for Redis before printing the port). SIGHUP shuts it down gracefully (`close()`), prints `SHUTDOWN <transcripts as JSON>`, and exits 0.
  */
-import { exit, flag, onSignal, runtime, serveAny } from "../../examples/serve_any.ts";
+import { adapterFlag, exit, flag, onSignal, runtime, serveAny } from "../../examples/serve_any.ts";
 import { fixtureApp } from "./fixture_app.ts";
 
 const idle = flag("idle", "");
 const redisUrl = flag("redis", "");
 const broker = redisUrl ? await startBroker(redisUrl) : undefined;
-const { app, fetch, transcripts } = fixtureApp(runtime, {
+const adapter = adapterFlag();
+const { app, fetch, transcripts } = fixtureApp(adapter === runtime ? runtime : `${runtime}-${adapter}`, {
   ...(idle ? { idleTimeout: Number(idle) } : {}),
   ...(broker ? { broker } : {}),
+  deflate: adapter !== "deno",
 });
 await broker?.ready();
-const server = await serveAny(app, { port: 0, hostname: "127.0.0.1", fetch });
+const server = await serveAny(app, { port: 0, hostname: "127.0.0.1", fetch, adapter });
 console.log(`PORT ${server.port}`);
 
 async function startBroker(url: string) {

@@ -2,13 +2,20 @@
  * The cross-runtime matrix: the same fixture app under node, deno and bun, the same client
  * script, and the same expected transcript of server events and client observations, apart
  * from the differences listed in DIFFERENCES (and in the README's "Runtime differences").
+ *
+ * A fourth column, deno-node, is Deno serving with the Node adapter (`rookery/node` on Deno's
+ * `node:http`). It is the strict way to serve on Deno, so it is held to Node's outcomes: none of
+ * the Deno exceptions below apply to it.
  */
+import { constants, inflateRawSync } from "node:zlib";
 import { WebSocket } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import NodeWs from "ws";
+import { DEFLATE_MAX_PAYLOAD } from "./fixture_app.ts";
 import { clientFrame, closeBody, RawClient } from "../support/raw_client.ts";
-import { type RunningServer, type Runtime, startServer } from "../../scripts/spawn_server.ts";
+import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
 
-const RUNTIMES: Runtime[] = ["node", "deno", "bun"];
+const RUNTIMES: Target[] = ["node", "deno", "bun", "deno-node"];
 
 /** Protocol violations a client may commit, with the close code RFC 6455 asks for. */
 const VIOLATIONS: [name: string, frame: Buffer, code: number, error: string][] = [
@@ -28,7 +35,7 @@ const VIOLATIONS: [name: string, frame: Buffer, code: number, error: string][] =
  * connection (no close frame, except for a bad close code) and reports an error, so Rookery
  * sees 1006; and it accepts unmasked client frames.
  */
-function violationOutcome(runtime: Runtime, name: string, code: number, error: string) {
+function violationOutcome(runtime: Target, name: string, code: number, error: string) {
   if (runtime === "deno") {
     if (name === "unmasked frame") return { server: ["open", "message:text:x", "message:text:after"], client: undefined };
     return {
@@ -96,6 +103,35 @@ const until = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
   while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
 };
+
+/**
+ * A `ws` client that offers compression and compresses whatever it is told to, however small.
+ * Fails unless compression was agreed: without it every case below would pass on plain frames.
+ */
+async function deflateClient(port: number, path: string): Promise<NodeWs> {
+  const ws = await new Promise<NodeWs>((resolve, reject) => {
+    const client = new NodeWs(`ws://127.0.0.1:${port}${path}`, { perMessageDeflate: { threshold: 0 } });
+    client.once("open", () => resolve(client));
+    client.once("error", reject);
+  });
+  if (!ws.extensions.startsWith("permessage-deflate")) {
+    ws.terminate();
+    throw new Error(`permessage-deflate not agreed (Sec-WebSocket-Extensions: ${JSON.stringify(ws.extensions)})`);
+  }
+  return ws;
+}
+
+/** Collects every message `ws` receives, as `ws` hands it over. */
+function collect(ws: NodeWs): { data: Buffer; isBinary: boolean }[] {
+  const got: { data: Buffer; isBinary: boolean }[] = [];
+  ws.on("message", (data: Buffer, isBinary: boolean) => void got.push({ data, isBinary }));
+  return got;
+}
+
+/** A text of `size` UTF-8 bytes ("héllo wörld " is 14) with multi-byte characters in it, so a wrong cut shows. */
+const textOf = (size: number) => "héllo wörld ".repeat(Math.floor(size / 14)) + "x".repeat(size % 14);
+/** Binary that deflate shrinks but not to nothing, so a corrupted inflate shows. */
+const bytesOf = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + (i >> 8)) & 0xff));
 
 describe.each(RUNTIMES)("matrix on %s", (runtime) => {
   let server: RunningServer;
@@ -375,5 +411,92 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     expect((await fetch(`http://127.0.0.1:${server.port}/nowhere`)).status).toBe(404);
     const hello = await fetch(`http://127.0.0.1:${server.port}/hello`);
     expect(await hello.text()).toBe(`hello from ${runtime}`);
+  });
+
+  // Deno's native adapter cannot compress (Deno.upgradeWebSocket has no permessage-deflate) and
+  // refuses to serve an app that asks for it, so the fixture has no /deflate there. Compression
+  // on Deno is the deno-node column's.
+  describe.skipIf(runtime === "deno")("compression (permessage-deflate)", () => {
+    it("a ws client that offers it gets it; a client that does not, or a route without it, gets none", async () => {
+      const ws = await deflateClient(server.port, "/deflate");
+      expect(ws.extensions).toMatch(/^permessage-deflate/);
+      ws.close();
+      const plain = await RawClient.handshake(server.port, "/deflate");
+      expect(plain.status).toBe(101);
+      expect(plain.response).not.toMatch(/sec-websocket-extensions/i);
+      plain.destroy();
+      // Bun negotiates compression per server, not per route: this is where that would show.
+      const offered = await RawClient.handshake(server.port, "/echo", { "Sec-WebSocket-Extensions": "permessage-deflate" });
+      expect(offered.status).toBe(101);
+      expect(offered.response).not.toMatch(/sec-websocket-extensions/i);
+      offered.destroy();
+    });
+
+    it("echo from 0 B to 1 MiB, text and binary, sent compressed and not", async () => {
+      const ws = await deflateClient(server.port, "/deflate");
+      const got = collect(ws);
+      let expected = 0;
+      for (const size of [0, 1, 1023, 1024, 65_536, DEFLATE_MAX_PAYLOAD]) {
+        for (const compress of [true, false]) {
+          const text = textOf(size);
+          const binary = bytesOf(size);
+          ws.send(text, { compress });
+          ws.send(binary, { compress });
+          expected += 2;
+          await until(() => got.length === expected, 10_000);
+          const [t, b] = got.slice(-2);
+          expect([t?.isBinary, t?.data.toString() === text], `text ${size} compress ${compress}`).toEqual([false, true]);
+          expect([b?.isBinary, b?.data.equals(binary)], `binary ${size} compress ${compress}`).toEqual([true, true]);
+        }
+      }
+      expect(got.length).toBe(expected);
+      ws.close();
+    });
+
+    it("100 messages, compressed and plain interleaved, come back in order", async () => {
+      const ws = await deflateClient(server.port, "/deflate");
+      const got = collect(ws);
+      // Large compressed messages take longer to inflate than the small plain ones behind them:
+      // a codec that delivered whatever is ready first would reorder them.
+      const sent = Array.from({ length: 100 }, (_, i) => `${i}:${"z".repeat(i % 3 === 0 ? 20_000 : i)}`);
+      sent.forEach((m, i) => ws.send(m, { compress: i % 2 === 0 }));
+      await until(() => got.length === sent.length, 10_000);
+      expect(got.map((m) => m.data.toString())).toEqual(sent);
+      ws.close();
+    });
+
+    it("replies of at least the threshold (1 KiB) go out compressed, smaller ones plain", async () => {
+      const c = await RawClient.handshake(server.port, "/deflate", { "Sec-WebSocket-Extensions": "permessage-deflate" });
+      expect(c.status).toBe(101);
+      expect(c.response).toMatch(/\r\nsec-websocket-extensions: permessage-deflate/i);
+      c.write(clientFrame(1, textOf(2048)));
+      c.write(clientFrame(1, "small"));
+      await c.until(() => c.frames.length === 2);
+      const [big, small] = c.frames;
+      const inflated = inflateRawSync(Buffer.concat([big!.payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
+      expect([big!.rsv1, inflated.toString(), big!.payload.length < 2048]).toEqual([true, textOf(2048), true]);
+      expect([small!.rsv1, small!.payload.toString()]).toEqual([false, "small"]);
+      c.destroy();
+    });
+
+    it("a compressed message that inflates past the route's maxPayload closes with 1009", async () => {
+      const tag = newTag("deflate-bomb");
+      const ws = await deflateClient(server.port, url("/deflate", tag));
+      const got = collect(ws);
+      const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
+      // 4 MiB of zeros is a few KiB on the wire, far under the limit: only inflating finds it.
+      ws.send(new Uint8Array(4 * DEFLATE_MAX_PAYLOAD), { compress: true });
+      expect(await closed).toBe(1009);
+      expect(got).toEqual([]);
+      // The client answered the close frame and ended TCP at once, so onclose must not wait for
+      // the fixture's closeTimeout (5 s), as it does after a 1009 found at the frame header.
+      expect(await serverEvents(server.port, tag, true, 2000)).toEqual([
+        "open",
+        "error:1009:MessageTooBigError",
+        `close:1009:Message over the limit of ${DEFLATE_MAX_PAYLOAD} bytes`,
+      ]);
+    });
   });
 });
