@@ -10,7 +10,7 @@
  * Flags:
  *   --port PORT          default 9001
  *   --hostname HOST      default 127.0.0.1
- *   --max-payload BYTES  default: unlimited
+ *   --max-payload BYTES  default: Rookery's, 64 MiB
  *   --adapter node       serve with the Node adapter (`rookery/node`) on whatever runtime runs
  *                        this, through its `node:http`: on Deno that is the way to get strict
  *                        masking, close frames for protocol errors and compression. Default: the

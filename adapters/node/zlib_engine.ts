@@ -42,7 +42,9 @@ function flushThrough(
   z.on("data", onData);
   z.on("error", onError);
   for (const input of inputs) z.write(input);
-  z.flush(constants.Z_SYNC_FLUSH, () => finish("flushed"));
+  // Deno's node:zlib runs this callback before it emits the error of bad input (measured on
+  // 2.9.6); the stream has recorded it by then.
+  z.flush(constants.Z_SYNC_FLUSH, () => finish(z.errored ?? (z.destroyed ? new Error("zlib stream destroyed") : "flushed")));
 }
 
 export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
