@@ -42,14 +42,17 @@
 import type { Rookery } from "../src/app.ts";
 import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
 import { DEFAULT_IDLE_TIMEOUT, exceedsLimit } from "../src/limits.ts";
-import { type ExtensionOffer, type NegotiatedDeflate, negotiateDeflate, parseExtensions, type ResolvedDeflate } from "../src/protocol/deflate_params.ts";
+import type { ResolvedDeflate } from "../src/protocol/deflate_params.ts";
 import type { RouteRecord } from "../src/route.ts";
-import type { SocketEvents, SocketFailure, SocketPort } from "../src/socket_port.ts";
+import type { SocketFailure, SocketPort } from "../src/socket_port.ts";
 import { ServerHost } from "../src/server_host.ts";
 import type { NativeServer } from "../src/topics.ts";
 import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
+import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
+import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
 
-export type { FetchHandler };
+export type { BunCompressorSize, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers, FetchHandler };
+export { bunDeflate };
 
 /**
  * Answers plain HTTP requests on paths with no WebSocket route. It gets Bun's `Server` as its
@@ -57,55 +60,6 @@ export type { FetchHandler };
  * address through it).
  */
 export type BunFetchHandler = (request: Request, server: BunServer) => Response | Promise<Response>;
-
-// The parts of Bun's API this adapter uses, written structurally so the published types need no
-// Bun type package; `test/bun/types_check.ts` checks them against Bun's own types.
-
-/** What Rookery uses of Bun's `Server`. */
-export interface BunServer {
-  upgrade(request: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
-  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
-  readonly port?: number | undefined;
-  stop(closeActiveConnections?: boolean): unknown;
-}
-
-/**
- * What Rookery uses of Bun's `ServerWebSocket`. `D` is what `ws.data` holds: Rookery's record for
- * the sockets it accepted, whatever the user's own `server.upgrade` gave for the others.
- */
-export interface BunSocket<D = BunSocketData> {
-  readonly data: D;
-  readonly readyState: number;
-  readonly remoteAddress: string;
-  sendText(message: string, compress?: boolean): number;
-  sendBinary(message: Uint8Array, compress?: boolean): number;
-  close(code?: number, reason?: string): void;
-  getBufferedAmount(): number;
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  publish(topic: string, message: string | Uint8Array, compress?: boolean): number;
-}
-
-/**
- * Bun's compressor and decompressor sizes Rookery uses. Each is a window (measured on Bun 1.4.5):
- * compressing, `"4KB"` answers `server_max_window_bits=9`, `"8KB"` 10 and so on to `"256KB"`, 15;
- * decompressing, `"3KB"` allows the client 11 bits, `"4KB"` 12, `"8KB"` 13, `"16KB"` 14, `"32KB"` 15.
- */
-export type BunCompressorSize = "3KB" | "4KB" | "8KB" | "16KB" | "32KB" | "64KB" | "128KB" | "256KB";
-
-/** The `websocket` handlers object for `Bun.serve`. */
-export interface BunWebSocketHandlers {
-  maxPayloadLength: number;
-  /** Per server: {@link bunDeflate}. */
-  perMessageDeflate: false | { compress: BunCompressorSize; decompress: BunCompressorSize };
-  idleTimeout: number;
-  backpressureLimit: number;
-  closeOnBackpressureLimit: boolean;
-  open(ws: BunSocket<unknown>): void;
-  message(ws: BunSocket<unknown>, message: string | Uint8Array): void;
-  drain(ws: BunSocket<unknown>): void;
-  close(ws: BunSocket<unknown>, code: number, reason: string): void;
-}
 
 /**
  * Bun allows one `websocket` object per server. These are the user's handlers for the sockets
@@ -124,32 +78,9 @@ export interface BunHandlersOptions {
   websocket?: ForeignSocketHandlers;
 }
 
-// Bun's global, as far as this adapter uses it: declared here so the file type-checks anywhere
+// Bun's global, declared here (its shape in ./bun/types.ts) so this file type-checks anywhere
 // (deno check, the npm build) without Bun's types.
-declare const Bun: {
-  serve(options: {
-    port: number;
-    hostname: string;
-    reusePort: boolean;
-    fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
-    error: (error: Error) => Response;
-    websocket: BunWebSocketHandlers;
-  }): BunServer;
-};
-
-/** What Rookery keeps in Bun's `ws.data`: one per socket, for its whole life. */
-export interface BunSocketData {
-  acceptance: Acceptance;
-  events: SocketEvents | undefined;
-  /** The server this socket belongs to, as the core's topics publish through it. */
-  server: NativeServer;
-  /**
-   * permessage-deflate as agreed with this client, or `undefined`. Bun compresses the messages of
-   * at least `threshold` bytes sent to it; `topics` are those it is subscribed to, where its
-   * `threshold` holds back the compression of a publish (Bun compresses a publish once for all).
-   */
-  deflate: { readonly threshold: number; readonly topics: Set<string> } | undefined;
-}
+declare const Bun: BunGlobal;
 
 /** Options of {@link serve}. */
 export interface BunServeOptions {
@@ -215,99 +146,6 @@ function bunFailure(code: number, reason: string): SocketFailure | undefined {
 /** Bun's per-server limit for `app`: its largest effective route limit, within Bun's range. */
 export function bunPayloadLimit(app: Rookery): number {
   return Math.max(1, Math.min(app.largestPayloadLimit(), BUN_MAX_PAYLOAD));
-}
-
-/** Compressor sizes by window bits, 9 to 15. */
-const COMPRESSORS: readonly BunCompressorSize[] = ["4KB", "8KB", "16KB", "32KB", "64KB", "128KB", "256KB"];
-/** Decompressor sizes by window bits, 8 to 15: Bun's smallest allows 11 bits, safe for less. */
-const DECOMPRESSORS: readonly BunCompressorSize[] = ["3KB", "3KB", "3KB", "3KB", "4KB", "8KB", "16KB", "32KB"];
-
-/** The compression settings in force for `app`: the app's own (later routes inherit it) and each route's. */
-function deflateSettings(app: Rookery): ResolvedDeflate[] {
-  const settings = app.routes.values().map((route) => deflateSetting(route, app));
-  settings.push((app.options.perMessageDeflate ?? false) as ResolvedDeflate | false);
-  return settings.filter((setting) => setting !== false);
-}
-
-/**
- * Bun's per-server `perMessageDeflate` for `app`: off unless the app or a route enables
- * compression, else the dedicated sizes ({@link BunCompressorSize}) of the largest
- * `serverMaxWindowBits` and `clientMaxWindowBits` in force, so that each connection can be agreed
- * its own route's windows and context takeover. A connection that agrees to no context takeover
- * gets Bun's shared compressor or decompressor (measured on Bun 1.4.5: no more memory than an
- * uncompressed one); one with context takeover gets a dedicated one, whose memory the size sets
- * whatever window was agreed (Bun has no `memLevel`), which is why the size is no larger than
- * the routes need.
- */
-export function bunDeflate(app: Rookery): BunWebSocketHandlers["perMessageDeflate"] {
-  const settings = deflateSettings(app);
-  if (settings.length === 0) return false;
-  const serverBits = Math.max(...settings.map((s) => s.serverMaxWindowBits));
-  const clientBits = Math.max(...settings.map((s) => s.clientMaxWindowBits));
-  return { compress: COMPRESSORS[serverBits - 9]!, decompress: DECOMPRESSORS[clientBits - 8]! };
-}
-
-/**
- * What Rookery agrees to with this client on a route with `setting`, within what Bun can do.
- * Bun declines `server_no_context_takeover` with a server window under 15 bits (it only resets
- * its shared compressor, whose window is 15): the window is dropped when only the route asked
- * for it (the shared compressor spends no memory per connection, which is what a small window
- * saves), and the offer declined when the client did.
- */
-function agreeOnBun(offers: readonly ExtensionOffer[], setting: ResolvedDeflate): ReturnType<typeof negotiateDeflate> {
-  const agreed = negotiateDeflate(offers, setting);
-  if (!agreed?.params.serverNoContextTakeover || agreed.params.serverMaxWindowBits === 15) return agreed;
-  // The offer chosen is the same: a larger server window makes no offer more or less acceptable.
-  const relaxed = negotiateDeflate(offers, { ...setting, serverMaxWindowBits: 15 });
-  return relaxed?.params.serverMaxWindowBits === 15 ? relaxed : undefined;
-}
-
-/**
- * Replaces the client's `Sec-WebSocket-Extensions` with what Rookery agrees to on this route (an
- * answer is a valid offer, and Bun accepts it as is), or removes it to decline: Bun negotiates
- * from the request's headers. Returns the agreement, `undefined` for none.
- */
-function steerNegotiation(req: Request, setting: ResolvedDeflate | false): NegotiatedDeflate | undefined {
-  const header = req.headers.get("sec-websocket-extensions");
-  if (header === null) return undefined;
-  const agreed = setting ? agreeOnBun(parseExtensions(header), setting) : undefined;
-  try {
-    if (agreed) req.headers.set("sec-websocket-extensions", agreed.response);
-    else req.headers.delete("sec-websocket-extensions");
-  } catch {
-    // Headers a wrapper made immutable: Bun then negotiates from the client's offer, and the
-    // route's setting still decides which sends are compressed.
-  }
-  return agreed?.params;
-}
-
-/**
- * Per server: each topic's subscribers that agreed compression, as threshold → how many. Bun
- * compresses a publish once for all of them (the others get it plain whatever the flag), so it
- * is compressed only if it reaches the largest threshold.
- */
-const compressingTopics = new WeakMap<NativeServer, Map<string, Map<number, number>>>();
-
-/** Whether a publish of `message` to `topic` on `server` goes out compressed. */
-function compressesPublish(server: NativeServer, topic: string, message: string | Uint8Array): boolean {
-  const thresholds = compressingTopics.get(server)?.get(topic);
-  return thresholds !== undefined && exceedsLimit(message, Math.max(...thresholds.keys()) - 1);
-}
-
-/** Counts (or stops counting) a socket with compression agreed among `topic`'s subscribers. */
-function follow(data: BunSocketData, topic: string, subscribed: boolean): void {
-  const deflate = data.deflate;
-  if (!deflate || deflate.topics.has(topic) === subscribed) return;
-  if (subscribed) deflate.topics.add(topic);
-  else deflate.topics.delete(topic);
-  let topics = compressingTopics.get(data.server);
-  if (!topics) compressingTopics.set(data.server, (topics = new Map()));
-  let counts = topics.get(topic);
-  if (!counts) topics.set(topic, (counts = new Map()));
-  const n = (counts.get(deflate.threshold) ?? 0) + (subscribed ? 1 : -1);
-  if (n > 0) counts.set(deflate.threshold, n);
-  else counts.delete(deflate.threshold);
-  if (counts.size === 0) topics.delete(topic);
 }
 
 function portOf(ws: BunSocket): SocketPort {
