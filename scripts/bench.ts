@@ -7,12 +7,17 @@
  *   npm run bench -- --quick   (about a minute: 1 round, short scenarios, fewer connections)
  *   npm run bench -- --runtime node --scenario connect   (a subset)
  *   npm run bench -- --scenario scaleout   (only the Redis scale-out scenario)
+ *   npm run bench -- --scenario deflate    (compression: 1 KiB JSON echo, Rookery vs ws / Bun.serve)
+ *   npm run bench -- --scenario deflate-memory   (compression: memory per idle connection, Node)
+ *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
  * (scripts/bench/load.ts) runs in another process, under Node, the same for every server.
- * Writes bench/results.json, bench/results.md and bench/ratios.svg; then the scale-out scenario
+ * Writes bench/results.json, bench/results.md and bench/ratios.svg (into `--out DIR` if given,
+ * as every report below); then the scale-out scenario
  * (scripts/bench/scale_out.ts: one topic through Redis across instances) writes
- * bench/scale_out.{json,md}.
+ * bench/scale_out.{json,md}; and the compression scenarios (scripts/bench/deflate.ts: paired
+ * bursts, ratios as median and spread) write bench/deflate.{json,md}.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,6 +25,15 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { renderMarkdown, renderSvg, type Results, SCENARIOS } from "./bench/report.ts";
 import { renderScaleOut, runScaleOut } from "./bench/scale_out.ts";
+import {
+  DEFLATE_PAIRS,
+  type DeflateMemoryRow,
+  type DeflateSkip,
+  type DeflateThroughputRow,
+  renderDeflate,
+  runDeflateMemory,
+  runDeflateThroughput,
+} from "./bench/deflate.ts";
 import { type Runtime, startServer } from "./spawn_server.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -31,6 +45,7 @@ const only = (name: string) => {
 };
 const onlyRuntime = only("runtime");
 const onlyScenario = only("scenario");
+const out = resolve(only("out") ?? join(root, "bench"));
 const rounds = quick ? 1 : 2;
 const seconds = quick ? 0.5 : 2;
 const memoryConnections = quick ? 500 : 2000;
@@ -68,8 +83,11 @@ function load(port: number, pid: number, scenario: string): Record<string, numbe
 const results: Results = {};
 const better = (metric: string) => (metric === "p50_us" || metric === "p99_us" || metric === "bytes_per_connection" ? Math.min : Math.max);
 
+// Scenarios with their own runner and report, outside the per-server table.
 const scaleOutOnly = onlyScenario === "scaleout";
-for (let round = 1; round <= (scaleOutOnly ? 0 : rounds); round++) {
+const deflateOnly = onlyScenario === "deflate" || onlyScenario === "deflate-memory";
+const tableSkipped = scaleOutOnly || deflateOnly;
+for (let round = 1; round <= (tableSkipped ? 0 : rounds); round++) {
   // Alternate the order, so no server always runs first (cold machine) or last (warm one).
   const order = round % 2 === 1 ? servers : [...servers].reverse();
   for (const spec of order) {
@@ -106,16 +124,33 @@ const meta = {
   secondsPerScenario: seconds,
   versions: { node: versions.node, bun: versions.bun, deno: versions.deno, ws: versions.ws, crossws: versions.crossws, hono: versions.hono, redis: versions.redis },
 };
-mkdirSync(join(root, "bench"), { recursive: true });
-if (!scaleOutOnly) {
-  writeFileSync(join(root, "bench/results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
-  writeFileSync(join(root, "bench/results.md"), renderMarkdown(meta, results));
-  writeFileSync(join(root, "bench/ratios.svg"), renderSvg(meta, results));
-  console.log(readFileSync(join(root, "bench/results.md"), "utf8"));
+mkdirSync(out, { recursive: true });
+if (!tableSkipped) {
+  writeFileSync(join(out, "results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+  writeFileSync(join(out, "results.md"), renderMarkdown(meta, results));
+  writeFileSync(join(out, "ratios.svg"), renderSvg(meta, results));
+  console.log(readFileSync(join(out, "results.md"), "utf8"));
+}
+if (deflateOnly || !onlyScenario) {
+  const throughput: (DeflateThroughputRow | DeflateSkip)[] = [];
+  let memory: DeflateMemoryRow[] = [];
+  if (onlyScenario !== "deflate-memory") {
+    for (const pair of DEFLATE_PAIRS) {
+      if (onlyRuntime && pair.runtime !== onlyRuntime) continue;
+      process.stdout.write(`deflate: ${pair.runtime} Rookery vs ${pair.baseline} ...`);
+      const row = await runDeflateThroughput(pair, quick);
+      throughput.push(row);
+      process.stdout.write("skipped" in row ? ` skipped (${row.skipped})\n` : ` done\n`);
+    }
+  }
+  if (onlyScenario !== "deflate" && (!onlyRuntime || onlyRuntime === "node")) memory = await runDeflateMemory(quick);
+  writeFileSync(join(out, "deflate.json"), `${JSON.stringify({ meta, throughput, memory }, null, 2)}\n`);
+  writeFileSync(join(out, "deflate.md"), renderDeflate(throughput, memory, quick));
+  console.log(readFileSync(join(out, "deflate.md"), "utf8"));
 }
 if (scaleOutOnly || (!onlyScenario && !onlyRuntime)) {
   const rows = await runScaleOut(quick);
-  writeFileSync(join(root, "bench/scale_out.json"), `${JSON.stringify({ meta: { ...meta, redis: "Debian redis-server" }, rows }, null, 2)}\n`);
-  writeFileSync(join(root, "bench/scale_out.md"), renderScaleOut(rows, quick));
-  console.log(readFileSync(join(root, "bench/scale_out.md"), "utf8"));
+  writeFileSync(join(out, "scale_out.json"), `${JSON.stringify({ meta: { ...meta, redis: "Debian redis-server" }, rows }, null, 2)}\n`);
+  writeFileSync(join(out, "scale_out.md"), renderScaleOut(rows, quick));
+  console.log(readFileSync(join(out, "scale_out.md"), "utf8"));
 }

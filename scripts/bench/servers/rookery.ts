@@ -1,14 +1,23 @@
 /**
  * Rookery's bench server, on whichever runtime runs it (node, deno or bun).
  * `--redis URL` shares the topics through a Redis broker (the scale-out scenario).
+ * `--deflate` turns on permessage-deflate (the compression scenarios).
  */
 import "./gc_hook.ts";
 import { Rookery } from "../../../mod.ts";
-import { flag, serveAny } from "../../../examples/serve_any.ts";
+import { args, flag, serveAny } from "../../../examples/serve_any.ts";
+
+/**
+ * Every message compressed (the scenarios send 1 KiB, right at the default threshold, so 0 makes
+ * that choice explicit); level 1, memLevel 8, 15-bit windows, context takeover: the defaults, and
+ * what ws_node.ts sets. On Bun the runtime compresses, with no level or memLevel
+ * (adapters/bun/deflate.ts).
+ */
+const DEFLATE = { threshold: 0, level: 1 };
 
 const redisUrl = flag("redis", "");
 const broker = redisUrl ? (await import("../../../adapters/redis.ts")).redisBroker({ url: redisUrl }) : undefined;
-const app = new Rookery(broker ? { broker } : {});
+const app = new Rookery({ ...(broker ? { broker } : {}), ...(args.includes("--deflate") ? { perMessageDeflate: DEFLATE } : {}) });
 app.ws("/echo").onmessage((conn, message) => void conn.send(message));
 app.ws("/sub").onopen((conn) => conn.subscribe("fan"));
 app.ws("/pub").onmessage((_conn, message) => app.publish("fan", message));
