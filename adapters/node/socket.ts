@@ -11,7 +11,7 @@ import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
 import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.ts";
 import { closeFrame, compressedFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
 import type { NegotiatedDeflate } from "../../src/protocol/deflate_params.ts";
-import { type DeflateEngine, inflatedMessage, shouldCompress, withoutTail } from "../../src/protocol/permessage_deflate.ts";
+import { type DeflateEngine, inflatedMessage, shouldCompress, wirePayload } from "../../src/protocol/permessage_deflate.ts";
 import { WebSocketError as CoreError } from "../../src/errors.ts";
 import { zlibEngine } from "./zlib_engine.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
@@ -189,7 +189,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       }
       return;
     }
-    this.#write(compressedFrame(item.isBinary ?? false, withoutTail(result)));
+    this.#write(compressedFrame(item.isBinary ?? false, wirePayload(result)));
     this.#pump();
   }
 

@@ -45,11 +45,24 @@ export function compressedBound(limit: number): number {
   return limit + 5 * Math.ceil(limit / 16384) + 16;
 }
 
-/** The wire payload of a compressed message: the deflate output without its tail. */
+/** The deflate output without its tail (RFC 7692 §7.2.1). */
 export function withoutTail(deflated: Uint8Array): Uint8Array {
   const n = deflated.byteLength;
   const tail = n >= 4 && deflated[n - 4] === 0 && deflated[n - 3] === 0 && deflated[n - 2] === 0xff && deflated[n - 1] === 0xff;
   return tail ? deflated.subarray(0, n - 4) : deflated;
+}
+
+const EMPTY_BLOCK = Uint8Array.of(0x00);
+
+/**
+ * The wire payload of a compressed message: the deflate output without its tail, and never
+ * nothing. zlib writes nothing at all for an empty message flushed right after another flush, and
+ * an empty payload (the receiver adds only the tail) would not inflate as a block of its own:
+ * the single byte 0x00 does, an empty stored block (RFC 7692 §7.2.3.6).
+ */
+export function wirePayload(deflated: Uint8Array): Uint8Array {
+  const payload = withoutTail(deflated);
+  return payload.byteLength === 0 ? EMPTY_BLOCK : payload;
 }
 
 /** The message an inflate gave, or the error that fails the connection (1009, 1007). */

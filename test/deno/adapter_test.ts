@@ -157,3 +157,30 @@ Deno.test("compression: a route that turns it on after handler() is served uncom
     await server.shutdown();
   }
 });
+
+Deno.test("compression through the Node adapter on Deno: Deno's own client is served (it offers no compression), a ws-style offer is agreed", async () => {
+  const { serve: serveNode } = await import("../../adapters/node.ts");
+  const app = new Rookery({ perMessageDeflate: { threshold: 0 }, logger: () => {} });
+  app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+  const server = await serveNode(app, { port: 0, hostname: "127.0.0.1", closeTimeout: 500 });
+  try {
+    const { ws, got, closed } = await openWebClient(`ws://127.0.0.1:${server.port}/echo`);
+    const text = "compressible line ".repeat(600);
+    ws.send(text);
+    await until(() => got.length === 1);
+    assertEquals(got, [text]);
+    // Deno's client offers no permessage-deflate, so nothing was agreed and nothing compressed.
+    assertEquals(ws.extensions, "");
+    ws.close(1000);
+    await closed;
+    const raw = await openRaw(server.port, "/echo", "permessage-deflate; client_max_window_bits");
+    assertEquals(raw.headers.get("sec-websocket-extensions"), "permessage-deflate");
+    await raw.sendText("x".repeat(100));
+    const reply = await raw.next();
+    // threshold 0: the reply comes back compressed.
+    assertEquals(reply.rsv1, true);
+    raw.close();
+  } finally {
+    await server.close();
+  }
+});

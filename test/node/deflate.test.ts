@@ -156,6 +156,20 @@ describe("permessage-deflate on Node: messages", () => {
     raw.destroy();
   });
 
+  it("empty messages compressed back to back keep the deflate stream whole (threshold 0)", async () => {
+    const app = quietApp({ perMessageDeflate: { threshold: 0 } });
+    app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+    const port = await start(app);
+    const raw = await RawClient.handshake(port, "/echo", OFFER);
+    for (const text of ["", "", "hello", "", "world"]) raw.write(clientFrame(1, text));
+    await raw.until(() => raw.frames.length >= 5);
+    expect(raw.frames.every((f) => f.rsv1 && f.payload.length > 0)).toBe(true);
+    // One context: each reply inflates after the ones before it.
+    const all = inflate(Buffer.concat(raw.frames.flatMap((f) => [f.payload, Buffer.from([0, 0, 0xff, 0xff])])));
+    expect(all.toString()).toBe("helloworld");
+    raw.destroy();
+  });
+
   it("a compressed message in fragments, RSV1 on the first only, between uncompressed ones", async () => {
     const port = await start(echoApp().app);
     const raw = await RawClient.handshake(port, "/echo", OFFER);

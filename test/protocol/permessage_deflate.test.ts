@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WebSocketError } from "../../src/errors.ts";
 import { FrameParser } from "../../src/protocol/frame_parser.ts";
-import { compressedBound, inflatedMessage, withoutTail } from "../../src/protocol/permessage_deflate.ts";
+import { compressedBound, inflatedMessage, wirePayload, withoutTail } from "../../src/protocol/permessage_deflate.ts";
 import { clientFrame } from "../support/raw_client.ts";
 
 function parse(chunks: Uint8Array[], maxPayload = Infinity, deflate = true): string[] {
@@ -91,6 +91,16 @@ describe("withoutTail", () => {
     expect([...withoutTail(Uint8Array.of(1, 2, 0, 0, 0xff, 0xff))]).toEqual([1, 2]);
     expect([...withoutTail(Uint8Array.of(1, 0, 0xff, 0xff, 0))]).toEqual([1, 0, 0xff, 0xff, 0]);
     expect([...withoutTail(Uint8Array.of(0xff))]).toEqual([0xff]);
+  });
+});
+
+describe("wirePayload", () => {
+  it("is the output without its tail, and a lone 0x00 (an empty stored block) when nothing is left", () => {
+    expect([...wirePayload(Uint8Array.of(5, 0, 0, 0xff, 0xff))]).toEqual([5]);
+    expect([...wirePayload(Uint8Array.of(0, 0, 0, 0xff, 0xff))]).toEqual([0]);
+    // zlib writes nothing for an empty message flushed right after another flush.
+    expect([...wirePayload(new Uint8Array(0))]).toEqual([0]);
+    expect([...wirePayload(Uint8Array.of(0, 0, 0xff, 0xff))]).toEqual([0]);
   });
 });
 
