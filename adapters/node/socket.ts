@@ -215,6 +215,9 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   /** A compressed message: reading waits while it inflates, so messages keep their order. */
   compressed(payload: Uint8Array, isBinary: boolean): void {
+    // An empty payload is no deflate block: fed to the context it would desynchronise it for
+    // every later message. It can only mean an empty message.
+    if (payload.byteLength === 0) return this.events.message(isBinary ? payload : "", isBinary);
     this.#hold(INFLATING);
     this.#engine!.inflate(payload, this.#maxPayload, (result) => {
       if (this.#parser.stopped) return;
