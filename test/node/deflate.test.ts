@@ -192,6 +192,34 @@ describe("permessage-deflate on Node: messages", () => {
   });
 });
 
+describe("permessage-deflate on Node: flow", () => {
+  it("sends that compress report backpressure while their output waits, and ondrain follows once it is written", async () => {
+    const statuses: string[] = [];
+    let drained = 0;
+    const app = quietApp({ perMessageDeflate: { threshold: 0 } });
+    // Incompressible: the compressed copies are as large as the messages, so output piles up.
+    const noise = Uint8Array.from({ length: 64 * 1024 }, () => Math.floor(Math.random() * 256));
+    app
+      .ws("/echo")
+      .onmessage((conn) => {
+        for (let i = 0; i < 64; i++) statuses.push(conn.send(noise));
+      })
+      .ondrain(() => void drained++);
+    const port = await start(app);
+    const raw = await RawClient.handshake(port, "/echo", OFFER);
+    raw.write(clientFrame(1, "go"));
+    await raw.until(() => raw.frames.length >= 64, 15_000);
+    expect(statuses.slice(0, 1)).toEqual(["sent"]);
+    expect(statuses).toContain("backpressure");
+    expect(statuses).not.toContain("dropped");
+    await expect.poll(() => drained, { timeout: 3000 }).toBe(1);
+    expect(raw.frames.every((f) => f.rsv1)).toBe(true);
+    const all = inflate(Buffer.concat(raw.frames.flatMap((f) => [f.payload, Buffer.from([0, 0, 0xff, 0xff])])));
+    expect(all.equals(Buffer.concat(Array.from({ length: 64 }, () => Buffer.from(noise))))).toBe(true);
+    raw.destroy();
+  });
+});
+
 describe("permessage-deflate on Node: failures", () => {
   /**
    * Sends `frames` and waits for the server's close. The server must then read the peer's answer
