@@ -2,10 +2,10 @@
  * An echo server on /echo: text comes back as text, binary as binary. Runs unchanged on
  * every runtime:
  *
- *   node examples/echo.ts --port 9001
- *   deno run -A examples/echo.ts --port 9001
- *   bun examples/echo.ts --port 9001
- *   deno run -A examples/echo.ts --adapter node --deflate
+ *   npx node examples/echo.ts --port 9001
+ *   npx deno run -A examples/echo.ts --port 9001
+ *   npx bun examples/echo.ts --port 9001
+ *   npx deno run -A examples/echo.ts --adapter node --deflate
  *
  * Flags:
  *   --port PORT          default 9001

@@ -1,9 +1,9 @@
 /**
  * The chat demo server, on whichever runtime runs it:
  *
- *   node examples/chat/server.ts            (npm start)
- *   deno run -A examples/chat/server.ts
- *   bun examples/chat/server.ts
+ *   npx node examples/chat/server.ts            (npm start)
+ *   npx deno run -A examples/chat/server.ts
+ *   npx bun examples/chat/server.ts
  *
  * Flags: --port (default 8080; 0 picks a free one), --hostname (default 127.0.0.1),
  * --redis URL (share rooms with every other instance through Redis), --workers N (run N
