@@ -9,7 +9,7 @@
 export { type Logger, Rookery, type RookeryOptions } from "./src/app.ts";
 export type { Broker, BrokerHost } from "./src/broker.ts";
 export { WebSocketRoute } from "./src/route.ts";
-export { Connection, ReadyState, type ReadyStateValue, type SendStatus } from "./src/connection.ts";
+export { Connection, type MessageData, ReadyState, type ReadyStateValue, type SendStatus } from "./src/connection.ts";
 export { CloseCode, type CloseCodeValue } from "./src/close_codes.ts";
 export { WebSocketError } from "./src/errors.ts";
 export type {
@@ -18,10 +18,13 @@ export type {
   AcceptResult,
   CloseHandler,
   DataOf,
+  DrainHandler,
   ErrorHandler,
+  HeaderValues,
   MessageHandler,
   OpenHandler,
   OriginPolicy,
   SocketOptions,
 } from "./src/handlers.ts";
-export type { PathParams } from "./src/path.ts";
+export type { ParamNames, PathParams } from "./src/path.ts";
+export type { DeflateOptions } from "./src/protocol/deflate_params.ts";

@@ -66,9 +66,13 @@ export type BunFetchHandler = (request: Request, server: BunServer) => Response 
  * their own `fetch` upgraded (with their own `data`); Rookery hands those sockets to them.
  */
 export interface ForeignSocketHandlers {
+  /** Bun's `open`: the socket is open. */
   open?(ws: BunSocket<unknown>): void;
+  /** Bun's `message`: text as `string`, binary as Bun's `Buffer` (a `Uint8Array`). */
   message?(ws: BunSocket<unknown>, message: string | Uint8Array): void;
+  /** Bun's `drain`: the socket can take more after a send reported backpressure. */
   drain?(ws: BunSocket<unknown>): void;
+  /** Bun's `close`: the connection is over, with the close code and reason. */
   close?(ws: BunSocket<unknown>, code: number, reason: string): void;
 }
 
@@ -105,7 +109,9 @@ export interface BunServeOptions {
 
 /** A running server. */
 export interface BunServerHandle {
+  /** The bound port (useful with `port: 0`). */
   readonly port: number;
+  /** The address asked for in {@link BunServeOptions.hostname} (`"0.0.0.0"` by default). */
   readonly hostname: string;
   /** The underlying Bun server. */
   readonly server: BunServer;
@@ -324,7 +330,16 @@ export function handlers(
   return bunHandlers(new ServerHost(app, { fetch: fallback }), options.websocket);
 }
 
-/** Starts `Bun.serve` for `app`. */
+/**
+ * Starts `Bun.serve` for `app`.
+ *
+ * @example
+ * ```ts
+ * const server = await serve(app, { port: 8080, fetch: () => new Response("Hello") });
+ * // Later:
+ * await server.close();
+ * ```
+ */
 export function serve(app: Rookery, options: BunServeOptions = {}): Promise<BunServerHandle> {
   const hostname = options.hostname ?? "0.0.0.0";
   let server: BunServer;

@@ -67,7 +67,9 @@ export interface DenoServeOptions {
 
 /** A running server. */
 export interface DenoServerHandle {
+  /** The bound port (useful with `port: 0`). */
   readonly port: number;
+  /** The address asked for in {@link DenoServeOptions.hostname} (`"0.0.0.0"` by default). */
   readonly hostname: string;
   /** The underlying `Deno.HttpServer`. */
   readonly server: Deno.HttpServer<Deno.NetAddr>;
@@ -115,7 +117,11 @@ function compressionRefusal(app: Rookery): TypeError | undefined {
   return new TypeError(`perMessageDeflate is on (${where}), but Deno.upgradeWebSocket cannot compress. For compression on Deno, ${USE_NODE}`);
 }
 
-type DenoInfo = Deno.ServeHandlerInfo<Deno.NetAddr>;
+/**
+ * Deno's `ServeHandlerInfo` for a TCP server, the second argument of a `Deno.serve` handler
+ * (the client address is `remoteAddr`).
+ */
+export type DenoInfo = Deno.ServeHandlerInfo<Deno.NetAddr>;
 type DenoHost = ServerHost<DenoInfo | undefined>;
 
 /** Turns Deno's socket into the core's `SocketPort` and reports its events to the core. */
@@ -215,6 +221,14 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise
  *
  * @throws {TypeError} when the app or one of its routes has `perMessageDeflate` on: Deno cannot
  * compress (see the module's documentation for the Node adapter, which can on Deno).
+ *
+ * @example
+ * ```ts
+ * const server = Deno.serve({ port: 8080 }, handler(app, () => new Response("Hello")));
+ * // Later: close the WebSockets, then stop the server.
+ * await app.close();
+ * await server.shutdown();
+ * ```
  */
 export function handler(app: Rookery, fallback?: DenoFetchHandler): (req: Request, info?: DenoInfo) => Promise<Response> {
   const refusal = compressionRefusal(app);
@@ -226,6 +240,13 @@ export function handler(app: Rookery, fallback?: DenoFetchHandler): (req: Reques
  * Starts `Deno.serve` for `app` (Deno binds before `Deno.serve` returns). Rejects with a
  * `TypeError`, before binding, when the app or one of its routes has `perMessageDeflate` on
  * (see {@link handler}).
+ *
+ * @example
+ * ```ts
+ * const server = await serve(app, { port: 8080, fetch: () => new Response("Hello") });
+ * // Later:
+ * await server.close();
+ * ```
  */
 export function serve(app: Rookery, options: DenoServeOptions = {}): Promise<DenoServerHandle> {
   const refusal = compressionRefusal(app);

@@ -78,6 +78,7 @@ export interface ServeOptions extends NodeAdapterOptions {
 export interface ServerHandle {
   /** The bound port (useful with `port: 0`). */
   readonly port: number;
+  /** The address asked for in {@link ServeOptions.hostname} (`"0.0.0.0"` by default). */
   readonly hostname: string;
   /** The underlying `node:http` server. */
   readonly server: Server;
@@ -208,6 +209,14 @@ const upgradeHosts = new WeakMap<Rookery, NodeHost>();
  * WebSocket route matches the path (the socket is left untouched for the caller), `true`
  * when Rookery answered the request (upgraded or refused). `options` apply to this call
  * (`closeTimeout` for the connection it opens); `app.close()` shuts its connections down.
+ *
+ * @example
+ * ```ts
+ * server.on("upgrade", async (req, socket, head) => {
+ *   if (await handleUpgrade(app, req, socket, head)) return;
+ *   socket.destroy(); // or hand it to another WebSocket server
+ * });
+ * ```
  */
 export function handleUpgrade(
   app: Rookery,
@@ -226,6 +235,17 @@ export function handleUpgrade(
  * upgrades are handled; plain requests stay with the server's own `request` handler. An upgrade
  * to a path with no WebSocket route is left to the server's other `upgrade` listeners (`ws`,
  * Vite's HMR, Socket.IO), or answered 404 when there is none.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * const server = createServer((req, res) => res.end("Hello"));
+ * const sockets = attach(app, server);
+ * server.listen(8080);
+ * // Later: close the WebSockets, then the server.
+ * await sockets.close();
+ * server.close();
+ * ```
  */
 export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
   const host: NodeHost = new ServerHost(app, options, TRAITS);
@@ -233,7 +253,16 @@ export function attach(app: Rookery, server: Server | HttpsServer, options: Node
   return { close: () => host.close() };
 }
 
-/** Starts a `node:http` server for `app`; resolves once it listens. */
+/**
+ * Starts a `node:http` server for `app`; resolves once it listens.
+ *
+ * @example
+ * ```ts
+ * const server = await serve(app, { port: 8080, fetch: () => new Response("Hello") });
+ * // Later:
+ * await server.close();
+ * ```
+ */
 export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerHandle> {
   if (options.reusePort && !supportsReusePort(process.versions.node)) {
     return Promise.reject(new TypeError(`reusePort needs Node 22.12 or later (this is ${process.versions.node}); older versions ignore it`));

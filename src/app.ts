@@ -47,6 +47,10 @@ export class Rookery {
   /** @internal Every open connection of this app, whichever entry point accepted it. */
   readonly connections: OpenSockets = new OpenSockets();
 
+  /**
+   * Creates an app with no routes. `options` are checked here: an invalid value throws a
+   * `RangeError` (a limit out of range) or a `TypeError` (anything else malformed).
+   */
   constructor(options: RookeryOptions = {}) {
     const { logger, broker, ...socket } = options;
     if (socket.maxPayload !== undefined) checkPayloadLimit(socket.maxPayload, "maxPayload");

@@ -22,6 +22,7 @@ export class WebSocketError extends Error {
   /** The close code this failure ends the connection with (or 1006 for a lost transport). */
   readonly code: CloseCodeValue;
 
+  /** Sets `name` from `code` (see above); `options.cause` is the underlying error, such as what a handler threw. */
   constructor(code: CloseCodeValue, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

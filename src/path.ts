@@ -13,7 +13,8 @@ export type PathParams<P extends string> = {
   [K in ParamNames<P>]: string;
 } & (P extends `${string}*` ? { "*": string } : unknown);
 
-type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+/** The names of the `:name` segments of pattern `P`, as a union (`never` when it has none). */
+export type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
   ? Name | ParamNames<`/${Rest}`>
   : P extends `${string}:${infer Name}`
     ? Name

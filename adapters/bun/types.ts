@@ -11,9 +11,23 @@ import type { Acceptance } from "../../src/upgrade.ts";
 
 /** What Rookery uses of Bun's `Server`. */
 export interface BunServer {
+  /**
+   * Upgrades `request` to a WebSocket whose `ws.data` is `options.data`, with `options.headers`
+   * added to the 101 response. `false` when Bun refused (not a valid upgrade request).
+   */
   upgrade(request: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
+  /**
+   * Sends `data` to every socket of this server subscribed to `topic`, compressed for those that
+   * agreed to compression when `compress` is true (Bun's default here). Returns 0 when dropped for
+   * any subscriber or there were none, -1 on backpressure for any, otherwise the bytes sent.
+   */
   publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
+  /** The bound port; `undefined` when the server listens on a Unix socket. */
   readonly port?: number | undefined;
+  /**
+   * Stops listening; with `closeActiveConnections`, also ends the open connections. Bun returns
+   * a promise that settles once the connections are gone.
+   */
   stop(closeActiveConnections?: boolean): unknown;
 }
 
@@ -22,15 +36,31 @@ export interface BunServer {
  * the sockets it accepted, whatever the user's own `server.upgrade` gave for the others.
  */
 export interface BunSocket<D = BunSocketData> {
+  /** What the upgrade attached to this socket (`server.upgrade`'s `data`). */
   readonly data: D;
+  /** The WebSocket `readyState`: 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** The client's IP address. */
   readonly remoteAddress: string;
+  /**
+   * Sends a text message, compressed when `compress` is true and the client agreed to
+   * compression. Returns -1 when queued with backpressure, 0 when dropped, otherwise the bytes sent.
+   */
   sendText(message: string, compress?: boolean): number;
+  /** Sends a binary message; `compress` and the result as for {@link BunSocket.sendText}. */
   sendBinary(message: Uint8Array, compress?: boolean): number;
+  /** Starts the closing handshake with `code` and `reason`. */
   close(code?: number, reason?: string): void;
+  /** Bytes queued to send and not yet written to the network. */
   getBufferedAmount(): number;
+  /** Subscribes this socket to `topic` on Bun's native pub/sub. */
   subscribe(topic: string): void;
+  /** Unsubscribes this socket from `topic`. */
   unsubscribe(topic: string): void;
+  /**
+   * Sends `message` to every other subscriber of `topic` on this server (never this socket);
+   * `compress` and the result as for {@link BunSocket.sendText}.
+   */
   publish(topic: string, message: string | Uint8Array, compress?: boolean): number;
 }
 
@@ -43,15 +73,23 @@ export type BunCompressorSize = "3KB" | "4KB" | "8KB" | "16KB" | "32KB" | "64KB"
 
 /** The `websocket` handlers object for `Bun.serve`. */
 export interface BunWebSocketHandlers {
+  /** Largest message Bun accepts, in bytes, for every socket of the server: see `bunPayloadLimit`. */
   maxPayloadLength: number;
   /** Per server: see `bunDeflate`. */
   perMessageDeflate: false | { compress: BunCompressorSize; decompress: BunCompressorSize };
+  /** Seconds of silence before Bun drops a socket: the app's `idleTimeout`, rounded up. */
   idleTimeout: number;
+  /** Bytes a socket may have queued before Bun applies `closeOnBackpressureLimit`: the app's `maxBufferedAmount`. */
   backpressureLimit: number;
+  /** Whether Bun closes a socket over `backpressureLimit`: true when the app's `slowReader` is `"close"`. */
   closeOnBackpressureLimit: boolean;
+  /** A socket opened: Rookery's connections start here; others go to the user's own `open`. */
   open(ws: BunSocket<unknown>): void;
+  /** A complete message arrived on `ws`. */
   message(ws: BunSocket<unknown>, message: string | Uint8Array): void;
+  /** `ws` can take more after a send reported backpressure. */
   drain(ws: BunSocket<unknown>): void;
+  /** `ws` closed, with the close code and reason Bun reports. */
   close(ws: BunSocket<unknown>, code: number, reason: string): void;
 }
 
@@ -72,9 +110,11 @@ export interface BunGlobal {
 
 /** What Rookery keeps in Bun's `ws.data`: one per socket, for its whole life. */
 export interface BunSocketData {
+  /** @internal The accepted handshake: route, params, `data` and limits. */
   acceptance: Acceptance;
+  /** @internal The connection's event sink, set when Bun opens the socket. */
   events: SocketEvents | undefined;
-  /** The server this socket belongs to, as the core's topics publish through it. */
+  /** @internal The server this socket belongs to, as the core's topics publish through it. */
   server: NativeServer;
   /**
    * permessage-deflate as agreed with this client, or `undefined`. Bun compresses the messages of

@@ -59,7 +59,9 @@ export interface RedisBrokerStats {
 export interface RedisBroker extends Broker {
   /** This instance's id (hex), carried in every message it publishes. */
   readonly instanceId: string;
+  /** Where the connection to Redis stands now (see {@link RedisBrokerStatus}). */
   readonly status: RedisBrokerStatus;
+  /** Live counters since the broker was created. */
   readonly stats: Readonly<RedisBrokerStats>;
   /**
    * Resolves once both Redis connections are up (the first time; it waits through retries).

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
-import { clientFrame, closeBody, RawClient } from "../support/raw_client.ts";
+import { clientFrame, RawClient } from "../support/raw_client.ts";
 
 let tags = 0;
 
