@@ -209,6 +209,8 @@ const upgradeHosts = new WeakMap<Rookery, NodeHost>();
  * WebSocket route matches the path (the socket is left untouched for the caller), `true`
  * when Rookery answered the request (upgraded or refused). `options` apply to this call
  * (`closeTimeout` for the connection it opens); `app.close()` shuts its connections down.
+ * Never rejects; an invalid `closeTimeout` throws a `RangeError` at the call, like a bad option
+ * to `serve`, so it shows in the first test rather than as a refused client.
  *
  * @example
  * ```ts

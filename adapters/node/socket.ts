@@ -118,8 +118,20 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#holds &= ~reason;
     if (this.#holds !== 0) return;
     // What the parser kept may hold reading again inside this call (a backlog, a compressed message).
-    this.#parser.resume();
+    try {
+      this.#parser.resume();
+    } catch (error) {
+      return this.#codecFailed(error);
+    }
     if (this.#holds === 0) this.#socket.resume();
+  }
+
+  /** A bug of ours in the codec must cost this connection, never the process (it runs in socket and zlib events). */
+  #codecFailed(error: unknown): void {
+    this.#log("WebSocket codec failed", error);
+    this.#parser.stop();
+    this.events.fail({ kind: "internal" });
+    this.#socket.destroy();
   }
 
   close(code: number, reason: string): void {
@@ -199,11 +211,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     try {
       this.#parser.push(chunk);
     } catch (error) {
-      // A bug of ours must cost this connection, never the process (this runs in a socket event).
-      this.#log("WebSocket codec failed", error);
-      this.#parser.stop();
-      this.events.fail({ kind: "internal" });
-      this.#socket.destroy();
+      this.#codecFailed(error);
     }
   }
 
@@ -331,6 +339,11 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     }
   }
 
+  /** @internal The peer ended its side: ours ends too, once the frames waiting for a compression are out. */
+  peerEnded(): void {
+    this.#afterOutput(() => this.#socket.end());
+  }
+
   /** @internal The TCP connection is gone. */
   gone(): void {
     idle.delete(this);
@@ -392,7 +405,7 @@ function onError(this: Tagged, error: Error): void {
   this[OWNER].events.fail({ kind: "lost", detail: error.message, cause: error });
 }
 function onEnd(this: Tagged): void {
-  this.end();
+  this[OWNER].peerEnded();
 }
 function onClose(this: Tagged): void {
   this[OWNER].gone();

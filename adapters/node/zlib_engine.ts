@@ -78,6 +78,12 @@ export function zlibEngine(params: NegotiatedDeflate): DeflateEngine {
       writeThrough(z, input, take, (result) => {
         // A stopped or failed context is closed; the connection fails before it could be needed.
         if (result !== "flushed") inflater = undefined;
+        // A message may end with a final block (RFC 7692 §7.2.3.4): zlib then ends the stream, and
+        // the client's next message starts a new one, so it gets a new context.
+        else if (z.readableEnded) {
+          z.close();
+          inflater = undefined;
+        }
         // The client starts afresh with every message: no window to keep between them.
         else if (params.clientNoContextTakeover) z.reset();
         done(result === "stopped" ? "tooBig" : result === "flushed" ? plain(concat(chunks, total)) : result);

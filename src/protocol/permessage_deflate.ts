@@ -36,13 +36,16 @@ export interface DeflateEngine {
 export type DeflateEngineFactory = (params: NegotiatedDeflate) => DeflateEngine;
 
 /**
- * The most wire bytes a message of `limit` inflated bytes can take: deflate's stored blocks add 5
- * bytes per 16 KiB at worst (zlib's own bound), plus the flush. A compressed message past it
- * cannot be within the limit, so it fails at its frame header like an uncompressed one.
+ * The most wire bytes a message of `limit` inflated bytes can take. zlib never writes more than
+ * its stored blocks (5 bytes per 16 KiB), but another client's deflater may code incompressible
+ * bytes with fixed Huffman codes, up to 9 bits a byte (an eighth more), and flush per fragment;
+ * the bound allows that, plus a little. A compressed message past it cannot be within the limit,
+ * so it fails at its frame header like an uncompressed one; anything under it is checked by
+ * inflating, where the limit counts inflated bytes exactly.
  */
 export function compressedBound(limit: number): number {
   if (limit === Infinity) return Infinity;
-  return limit + 5 * Math.ceil(limit / 16384) + 16;
+  return limit + Math.ceil(limit / 8) + 1024;
 }
 
 /** The deflate output without its tail (RFC 7692 §7.2.1). */

@@ -220,6 +220,23 @@ describe("permessage-deflate on Node: flow", () => {
   });
 });
 
+describe("permessage-deflate on Node: a peer that half-closes", () => {
+  it("a client that sends a message, its close and FIN at once still gets the compressed reply and the close echo", async () => {
+    const app = quietApp({ perMessageDeflate: true });
+    app.ws("/echo").onmessage((conn) => void conn.send("a".repeat(4 * 1024 * 1024)));
+    const port = await start(app);
+    const raw = await RawClient.handshake(port, "/echo", OFFER);
+    raw.write(Buffer.concat([clientFrame(1, "go"), clientFrame(8, closeBody(1000))]));
+    raw.socket.end();
+    await raw.closed();
+    expect(raw.frames.map((f) => [f.opcode, f.rsv1])).toEqual([
+      [1, true],
+      [8, false],
+    ]);
+    expect(inflate(raw.frames[0]!.payload).length).toBe(4 * 1024 * 1024);
+  });
+});
+
 describe("permessage-deflate on Node: failures", () => {
   /**
    * Sends `frames` and waits for the server's close. The server must then read the peer's answer

@@ -69,6 +69,19 @@ describe("zlibEngine", () => {
     }
   });
 
+  it("a message that ends with a final block (RFC 7692 §7.2.3.4) leaves later messages readable, with or without context takeover", async () => {
+    // The RFC's own "Hello" with BFINAL set.
+    const hello = Uint8Array.of(0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00);
+    for (const noContext of [false, true]) {
+      const engine = zlibEngine(params({ clientNoContextTakeover: noContext }));
+      for (let i = 0; i < 3; i++) {
+        const out = await inflate(engine, hello);
+        expect(out instanceof Uint8Array && new TextDecoder().decode(out)).toBe("Hello");
+      }
+      engine.close();
+    }
+  });
+
   it("an inflate past its limit reports tooBig; bad data an Error; after close, every call an Error", async () => {
     const engine = zlibEngine(params());
     const zeros = wirePayload(await deflate(zlibEngine(params()), new Uint8Array(1 << 20)));
