@@ -8,6 +8,11 @@
  * with its last member, a nickname is reserved atomically in `onaccept` (and freed if the
  * socket never opens), and each connection is held to a message rate.
  *
+ * A refused join is an HTTP answer (400, 409, 503 with the reason as text), which a browser's
+ * WebSocket cannot read: it only reports 1006. A client that asks with `refusal=close` in the
+ * query is accepted instead and closed at once with `4000 + status` and the same text as the
+ * close reason (see `refuse` below); the chat page asks for that.
+ *
  * With a broker, messages, joins and leaves reach a room's members on every process; the
  * history replayed on join, the member list in the welcome, the nickname check and the room
  * cap only cover this process (a real service would keep them in Redis too).
@@ -56,6 +61,14 @@ export interface ChatOptions {
   deflate?: boolean;
 }
 
+/**
+ * A join refused for a client that asked to hear why in a close frame (`refusal=close`): the
+ * socket opens holding no nickname and no room, and `onopen` closes it with this.
+ */
+interface Refused {
+  refusal: { code: number; reason: string };
+}
+
 interface Member {
   nick: string;
   room: string;
@@ -87,42 +100,59 @@ export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs =
   app
     .ws("/chat/:room")
     .onaccept((req, { room }) => {
-      const nick = (new URL(req.url).searchParams.get("nick") ?? "").trim();
-      if (!ROOM.test(room)) return new Response("Room names are 1-32 letters, digits, _ or -\n", { status: 400 });
-      if (!NICK.test(nick)) return new Response("Nicknames are 1-24 letters, digits, spaces, _ or -\n", { status: 400 });
+      const query = new URL(req.url).searchParams;
+      const nick = (query.get("nick") ?? "").trim();
+      // Why the close and not a pre-check (a `fetch` the page makes before the socket): the
+      // reservation is taken here, atomically, so only this answer is the real one; a check
+      // made a round trip earlier can pass and still be refused (or the other way round), and
+      // costs every join one more request. Closing with the reason tells the page why this very
+      // attempt failed, the way `onopen` already reports a lapsed reservation. It is opt-in,
+      // so other clients keep the plain HTTP status, and a refused socket holds nothing: no
+      // nickname, no room, no rate bucket.
+      const refuse = (status: number, text: string): Response | { data: Refused } =>
+        query.get("refusal") === "close" ? { data: { refusal: { code: 4000 + status, reason: text.trim() } } } : new Response(text, { status });
+      if (!ROOM.test(room)) return refuse(400, "Room names are 1-32 letters, digits, _ or -\n");
+      if (!NICK.test(nick)) return refuse(400, "Nicknames are 1-24 letters, digits, spaces, _ or -\n");
       const admission = rooms.reserve(room, nick);
-      if (!admission.ok) return new Response(admission.text, { status: admission.status });
+      if (!admission.ok) return refuse(admission.status, admission.text);
       const data: Member = { nick, room, hold: admission.hold, joined: false, bucket: fullBucket(rate, performance.now()) };
       return { data };
     })
     .onopen((conn) => {
-      const { nick, room, hold } = conn.data;
+      const member = conn.data;
+      if ("refusal" in member) {
+        conn.close(member.refusal.code, member.refusal.reason);
+        return;
+      }
+      const { nick, room, hold } = member;
       const claimed = rooms.claim(room, nick, hold);
       if (!claimed.ok) {
         // The reservation lapsed before the socket opened and the nickname or the last room went to someone else.
         conn.close(4000 + claimed.status, claimed.text.trim());
         return;
       }
-      conn.data.joined = true;
+      member.joined = true;
       const welcome: ChatEvent = { type: "welcome", nick, room, members: rooms.members(room), history: rooms.history(room), worker };
       conn.send(JSON.stringify(welcome));
       conn.subscribe(room);
       record(room, { type: "join", nick, at: Date.now() });
     })
     .onmessage((conn, message, isBinary) => {
+      const member = conn.data;
       // Messages already read when the close started still arrive: they must not broadcast.
-      if (conn.readyState !== ReadyState.OPEN || !conn.data.joined) return;
-      if (!take(conn.data.bucket, rate, performance.now())) {
+      if (conn.readyState !== ReadyState.OPEN || "refusal" in member || !member.joined) return;
+      if (!take(member.bucket, rate, performance.now())) {
         conn.close(RATE_CLOSE.code, RATE_CLOSE.reason);
         return;
       }
       if (isBinary) return;
       const text = (message as string).trim().slice(0, 500);
-      if (text) record(conn.data.room, { type: "message", nick: conn.data.nick, text, at: Date.now() });
+      if (text) record(member.room, { type: "message", nick: member.nick, text, at: Date.now() });
     })
     .onclose((conn) => {
-      const { nick, room, joined } = conn.data;
-      if (!joined) return;
+      const member = conn.data;
+      if ("refusal" in member || !member.joined) return;
+      const { nick, room } = member;
       rooms.leave(room, nick);
       record(room, { type: "leave", nick, at: Date.now() });
     });
