@@ -3,7 +3,7 @@
  * the promise resolves once each `onclose` has run, or after the timeout for peers that never
  * answer; connections that closed earlier are not touched.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
 
@@ -61,5 +61,20 @@ describe("app.close()", () => {
     await one.app.close();
     expect(one.sockets[0]!.serverClose?.code).toBe(1001);
     expect(other.sockets[0]!.serverClose).toBeUndefined();
+  });
+
+  it("without an answer it gives up after 6 s by default: the adapters' 5 s close timeout and a margin", async () => {
+    const { app } = await openApp(1, false);
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      void app.close().then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(5999);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -92,6 +92,30 @@ describe("ServerHost.handle: the request flow", () => {
     expect(logged.join("\n")).toMatch(/HTTP handler failed on \/x/);
   });
 
+  it("never rejects, even when reading the request fails after the fallback answered: a logged 500", async () => {
+    const { app, logged } = quiet();
+    const host = new ServerHost(app, { fetch: () => new Response("page") });
+    const request = new Request("http://127.0.0.1/page");
+    // Routing reads `get`; only the check for a refused upgrade, after the fallback, reads `has`.
+    Object.defineProperty(request, "headers", {
+      value: {
+        get: () => null,
+        has: () => {
+          throw new Error("unreadable headers");
+        },
+      },
+    });
+    const answer = await host.handle(request, undefined);
+    expect(answer).toMatchObject({ kind: "respond", endsConnection: true });
+    expect(answer.kind === "respond" && answer.response.status).toBe(500);
+    expect(logged).toEqual(["WebSocket request failed"]);
+  });
+
+  it("an invalid closeTimeout names the option and the value", () => {
+    const { app } = quiet();
+    expect(() => new ServerHost(app, { closeTimeout: -5 })).toThrow("closeTimeout must be a non-negative number of milliseconds, got -5");
+  });
+
   it("failedRequest: a fixed 500 that closes the connection, and the error in the log", async () => {
     const { app, logged } = quiet();
     const response = new ServerHost(app).failedRequest(new Error("secret detail"));

@@ -69,6 +69,11 @@ describe("the parser with permessage-deflate", () => {
 });
 
 describe("compressedBound", () => {
+  it("is the limit plus an eighth plus 1 KiB", () => {
+    expect(compressedBound(8000)).toBe(8000 + 1000 + 1024);
+    expect(compressedBound(1)).toBe(1 + 1 + 1024);
+  });
+
   it("is no bound for no limit, and never below the limit", () => {
     expect(compressedBound(Infinity)).toBe(Infinity);
     expect(compressedBound(0)).toBeGreaterThanOrEqual(0);
@@ -91,6 +96,11 @@ describe("withoutTail", () => {
     expect([...withoutTail(Uint8Array.of(1, 2, 0, 0, 0xff, 0xff))]).toEqual([1, 2]);
     expect([...withoutTail(Uint8Array.of(1, 0, 0xff, 0xff, 0))]).toEqual([1, 0, 0xff, 0xff, 0]);
     expect([...withoutTail(Uint8Array.of(0xff))]).toEqual([0xff]);
+    // Each of the four bytes must match: one off, and nothing is removed.
+    for (const almost of [[9, 1, 0, 0xff, 0xff], [9, 0, 1, 0xff, 0xff], [9, 0, 0, 1, 0xff], [9, 0, 0, 0xff, 1]]) {
+      expect([...withoutTail(Uint8Array.from(almost))]).toEqual(almost);
+    }
+    expect([...withoutTail(Uint8Array.of(0, 0xff, 0xff))]).toEqual([0, 0xff, 0xff]);
   });
 });
 
