@@ -145,9 +145,8 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   }
 
   fail(failure: SocketFailure): void {
-    if (this.#failed || this.readyState === ReadyState.CLOSED) return;
     // Only an idle timeout that ends an open connection: one during our own close is just its end.
-    if (failure.kind === "idle" && this.readyState === ReadyState.OPEN) this.#idledOut = true;
+    if (failure.kind === "idle" && this.readyState === ReadyState.OPEN && !this.#failed) this.#idledOut = true;
     this.#fail(failureError(failure, { maxPayload: this.#limit, maxBufferedAmount: this.#maxBuffered }));
   }
 

@@ -36,7 +36,8 @@ export type HostAnswer =
 
 /** Validates `closeTimeout`: a non-negative finite number of milliseconds. */
 export function checkCloseTimeout(value: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+  // Number.isFinite is false for anything but a finite number, strings included.
+  if (!Number.isFinite(value) || value < 0) {
     throw new RangeError(`closeTimeout must be a non-negative number of milliseconds, got ${String(value)}`);
   }
   return value;

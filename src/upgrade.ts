@@ -47,8 +47,7 @@ const NO_ABILITIES: CodecAbilities = { deflate: false };
  * are `false` or complete options.
  */
 export function deflateSetting(route: RouteRecord, app: Rookery): ResolvedDeflate | false {
-  const setting = route.options.perMessageDeflate ?? app.options.perMessageDeflate ?? false;
-  return setting === false ? false : (setting as ResolvedDeflate);
+  return (route.options.perMessageDeflate ?? app.options.perMessageDeflate ?? false) as ResolvedDeflate | false;
 }
 
 /** What an adapter does with a request: pass it on (not a WebSocket route), answer it, or upgrade. */

@@ -239,7 +239,8 @@ function skipSpace(scan: Scan): void {
 
 function readToken(scan: Scan): string {
   const start = scan.at;
-  while (scan.at < scan.text.length && TCHAR.test(scan.text[scan.at] ?? "")) scan.at++;
+  // charAt is "" past the end, which is no token character.
+  while (TCHAR.test(scan.text.charAt(scan.at))) scan.at++;
   return scan.text.slice(start, scan.at);
 }
 
@@ -263,7 +264,7 @@ function readQuoted(scan: Scan): string | undefined {
     const c = scan.text[scan.at++];
     if (c === '"') return value;
     // A backslash at the very end adds nothing; the missing closing quote rejects it below.
-    if (c === "\\") value += scan.text[scan.at++] ?? "";
+    if (c === "\\") value += scan.text.charAt(scan.at++);
     else value += c;
   }
   return undefined;
@@ -323,7 +324,7 @@ function acceptOffer(
         clientNoContextTakeover = true;
         break;
       case "server_max_window_bits":
-        if (value === null || !WINDOW_BITS.test(value)) return undefined;
+        if (!WINDOW_BITS.test(value ?? "")) return undefined;
         serverBits = Math.min(serverBits, Number(value));
         serverBitsOffered = true;
         break;

@@ -44,7 +44,7 @@ export type DeflateEngineFactory = (params: NegotiatedDeflate) => DeflateEngine;
  * inflating, where the limit counts inflated bytes exactly.
  */
 export function compressedBound(limit: number): number {
-  if (limit === Infinity) return Infinity;
+  // Infinity stays Infinity.
   return limit + Math.ceil(limit / 8) + 1024;
 }
 

@@ -60,6 +60,9 @@ describe("negotiation in decideUpgrade", () => {
     app.ws("/off").perMessageDeflate(false);
     const plain = new Rookery();
     plain.ws("/ws");
+    // Without abilities, decideUpgrade assumes a codec that cannot compress.
+    const bare = await decideUpgrade(app, upgradeRequest("/ws", OFFER));
+    expect(bare.kind === "accept" && bare.acceptance.deflate).toBeUndefined();
     for (const outcome of [
       await agreed(app, "/ws", OFFER, false),
       await agreed(app, "/off"),

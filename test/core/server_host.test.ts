@@ -201,6 +201,20 @@ describe("typed failures from the adapter", () => {
     });
   }
 
+  it("a lost transport's error keeps what caused it", async () => {
+    const { app } = quiet();
+    const causes: unknown[] = [];
+    app.ws("/ws").onerror((_c, e) => void causes.push(e.cause));
+    const host = new ServerHost(app);
+    const socket = recordingPort(false);
+    socket.events = host.connect(await accepted(host), socket.port, undefined);
+    await settle();
+    const cause = new Error("ECONNRESET");
+    socket.events.fail({ kind: "lost", detail: "read ECONNRESET", cause });
+    await settle();
+    expect(causes).toEqual([cause]);
+  });
+
   it("after an idle timeout the close is reported as 1006 without a reason, whatever the runtime said (Deno: 1001)", async () => {
     const { app } = quiet();
     const closes: string[] = [];

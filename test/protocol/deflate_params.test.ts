@@ -68,7 +68,11 @@ describe("checkDeflateOptions", () => {
 
   test("an unknown field is a TypeError naming it, so typos do not pass silently", () => {
     expect(() => checkDeflateOptions({ serverMaxWindowBit: 10 } as unknown as DeflateLike, "route")).toThrow(TypeError);
-    expect(() => checkDeflateOptions({ serverMaxWindowBit: 10 } as unknown as DeflateLike, "route")).toThrow(/route has no option "serverMaxWindowBit"/);
+    expect(() => checkDeflateOptions({ serverMaxWindowBit: 10 } as unknown as DeflateLike, "route")).toThrow(
+      'route has no option "serverMaxWindowBit"; the options are threshold, serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits, level, memLevel',
+    );
+    // The whole message, so nothing is added to a range error that has no reason to give.
+    expect(() => checkDeflateOptions({ level: 12 }, "o")).toThrow(new RangeError("o.level must be a whole number from 0 to 9, got 12"));
   });
 
   test("a field of the wrong type is a TypeError naming where and the field", () => {
