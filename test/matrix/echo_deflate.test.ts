@@ -4,38 +4,14 @@
  * with uncompressed messages, the context kept over 100 messages), and the error and bomb cases,
  * seen from clients nobody here wrote (`ws`) and from a raw client that sends what they never would.
  */
-import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
+import { bomb, compress, inflate, inflateStream } from "../support/deflate_client.ts";
 import { clientFrame, closeBody, RawClient } from "../support/raw_client.ts";
 
 const LIMIT = 2 * 1024 * 1024;
-const TAIL = Buffer.from([0, 0, 0xff, 0xff]);
 const CHROMIUM_OFFER = { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" };
-
-/** A compressed payload as a client sends it: deflate-raw, sync flush, tail removed. */
-function compress(data: Uint8Array | string): Buffer {
-  const out = deflateRawSync(typeof data === "string" ? Buffer.from(data) : data, { finishFlush: constants.Z_SYNC_FLUSH });
-  return out.subarray(0, out.length - 4);
-}
-
-function inflate(payload: Buffer): Buffer {
-  return inflateRawSync(Buffer.concat([payload, TAIL]), { finishFlush: constants.Z_SYNC_FLUSH });
-}
-
-/** 256 MiB of zeros as one compressed message (about 256 KB), made without holding 256 MiB. */
-async function bomb(): Promise<Buffer> {
-  const deflater = createDeflateRaw();
-  const parts: Buffer[] = [];
-  deflater.on("data", (c: Buffer) => parts.push(c));
-  const zeros = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < 256; i++) deflater.write(zeros);
-  await new Promise<void>((resolve) => deflater.flush(constants.Z_SYNC_FLUSH, () => resolve()));
-  deflater.close();
-  const all = Buffer.concat(parts);
-  return all.subarray(0, all.length - 4);
-}
 
 describe.each<Target>(["node", "bun", "deno-node"])("examples/echo.ts --deflate on %s", (target) => {
   let server: RunningServer;
@@ -122,7 +98,7 @@ describe.each<Target>(["node", "bun", "deno-node"])("examples/echo.ts --deflate 
     for (let i = 0; i < 100; i++) raw.write(clientFrame(1, line));
     await raw.until(() => raw.frames.length >= 100, 10_000);
     expect(raw.frames.every((f) => f.rsv1)).toBe(true);
-    const stream = inflate(Buffer.concat(raw.frames.flatMap((f) => [f.payload, TAIL])));
+    const stream = inflateStream(raw.frames.map((f) => f.payload));
     expect(stream.toString()).toBe(line.repeat(100));
     expect(raw.frames[99]!.payload.length).toBeLessThan(raw.frames[0]!.payload.length / 4);
     raw.destroy();
@@ -133,7 +109,7 @@ describe.each<Target>(["node", "bun", "deno-node"])("examples/echo.ts --deflate 
     const body = compress("x".repeat(50));
     expect(await closeAfter([clientFrame(1, body, { fin: false, rsv: 4 }), clientFrame(0, Buffer.alloc(0), { rsv: 4 })])).toBe(1002);
     const started = Date.now();
-    expect(await closeAfter([clientFrame(2, await bomb(), { rsv: 4 })])).toBe(1009);
+    expect(await closeAfter([clientFrame(2, await bomb(256), { rsv: 4 })])).toBe(1009);
     // Inflating all of it would take seconds and 256 MiB; stopping at the limit takes neither.
     expect(Date.now() - started).toBeLessThan(5000);
   }, 30_000);

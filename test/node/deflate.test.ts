@@ -3,13 +3,13 @@
  * undici) and a raw client that sends what they never would: compressed fragments, RSV1 where it
  * is not allowed, data that does not inflate, and a bomb.
  */
-import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Rookery } from "../../mod.ts";
 import { serve, type ServerHandle } from "../../adapters/node.ts";
 import { quietApp } from "../support/event_log.ts";
+import { bomb, compress, inflate, inflateStream } from "../support/deflate_client.ts";
 import { clientFrame, closeBody, RawClient } from "../support/raw_client.ts";
 
 const handles: ServerHandle[] = [];
@@ -44,16 +44,6 @@ function wsClient(port: number, options: WebSocket.ClientOptions = {}): Promise<
 
 function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
   return new Promise((resolve) => ws.once("message", (data: Buffer, isBinary: boolean) => resolve({ data, isBinary })));
-}
-
-/** A compressed payload as a client sends it: deflate-raw, sync flush, tail removed. */
-function compress(data: Uint8Array | string): Buffer {
-  const out = deflateRawSync(typeof data === "string" ? Buffer.from(data) : data, { finishFlush: constants.Z_SYNC_FLUSH });
-  return out.subarray(0, out.length - 4);
-}
-
-function inflate(payload: Buffer): Buffer {
-  return inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH });
 }
 
 const OFFER = { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" };
@@ -149,7 +139,7 @@ describe("permessage-deflate on Node: messages", () => {
     expect(first).toMatchObject({ rsv1: false, payload: Buffer.from("short") });
     expect(rest.every((f) => f.rsv1 && f.opcode === 1)).toBe(true);
     // One continuous deflate stream: each message inflates after the ones before it.
-    const all = inflate(Buffer.concat(rest.flatMap((f) => [f.payload, Buffer.from([0, 0, 0xff, 0xff])])));
+    const all = inflateStream(rest.map((f) => f.payload));
     expect(all.toString()).toBe(json.repeat(100));
     // With the context kept, a repeated line costs a few bytes, far below its first copy.
     expect(rest[99]!.payload.length).toBeLessThan(rest[0]!.payload.length / 4);
@@ -169,25 +159,8 @@ describe("permessage-deflate on Node: messages", () => {
     await raw.until(() => raw.frames.length >= 7);
     expect(raw.frames.every((f) => f.rsv1 && f.payload.length > 0)).toBe(true);
     // One context: each reply inflates after the ones before it.
-    const all = inflate(Buffer.concat(raw.frames.flatMap((f) => [f.payload, Buffer.from([0, 0, 0xff, 0xff])])));
+    const all = inflateStream(raw.frames.map((f) => f.payload));
     expect(all.toString()).toBe("helloworldafter");
-    raw.destroy();
-  });
-
-  it("a compressed message in fragments, RSV1 on the first only, between uncompressed ones", async () => {
-    const port = await start(echoApp().app);
-    const raw = await RawClient.handshake(port, "/echo", OFFER);
-    const body = compress("fragmented and compressed ".repeat(100));
-    const third = Math.floor(body.length / 3);
-    raw.write(clientFrame(1, "before"));
-    raw.write(clientFrame(1, body.subarray(0, third), { fin: false, rsv: 4 }));
-    raw.write(clientFrame(9, "ping in between"));
-    raw.write(clientFrame(0, body.subarray(third, 2 * third), { fin: false }));
-    raw.write(clientFrame(0, body.subarray(2 * third)));
-    raw.write(clientFrame(1, "after"));
-    await raw.until(() => raw.frames.filter((f) => f.opcode === 1).length >= 3);
-    const texts = raw.frames.filter((f) => f.opcode === 1).map((f) => (f.rsv1 ? inflate(f.payload) : f.payload).toString());
-    expect(texts).toEqual(["before", "fragmented and compressed ".repeat(100), "after"]);
     raw.destroy();
   });
 });
@@ -214,7 +187,7 @@ describe("permessage-deflate on Node: flow", () => {
     expect(statuses).not.toContain("dropped");
     await expect.poll(() => drained, { timeout: 3000 }).toBe(1);
     expect(raw.frames.every((f) => f.rsv1)).toBe(true);
-    const all = inflate(Buffer.concat(raw.frames.flatMap((f) => [f.payload, Buffer.from([0, 0, 0xff, 0xff])])));
+    const all = inflateStream(raw.frames.map((f) => f.payload));
     expect(all.equals(Buffer.concat(Array.from({ length: 64 }, () => Buffer.from(noise))))).toBe(true);
     raw.destroy();
   });
@@ -287,14 +260,7 @@ describe("permessage-deflate on Node: failures", () => {
   });
 
   it("a bomb: 100 KB that inflates to 256 MiB fails with 1009 at the limit, without inflating the rest", async () => {
-    const deflater = createDeflateRaw();
-    const parts: Buffer[] = [];
-    deflater.on("data", (c: Buffer) => parts.push(c));
-    const zeros = Buffer.alloc(1024 * 1024);
-    for (let i = 0; i < 256; i++) deflater.write(zeros);
-    await new Promise<void>((resolve) => deflater.flush(constants.Z_SYNC_FLUSH, () => resolve()));
-    const bomb = Buffer.concat(parts);
-    const payload = bomb.subarray(0, bomb.length - 4);
+    const payload = await bomb(256);
     expect(payload.length).toBeLessThan(300_000);
     const before = process.memoryUsage().arrayBuffers;
     const started = Date.now();
