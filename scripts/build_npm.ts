@@ -2,7 +2,9 @@
  * Builds the npm package into npm/ from the same .ts sources Deno imports directly, with tsc
  * (what @deno/dnt would do, which cannot be installed here): ESM .js with rewritten import
  * extensions, .d.ts types, a package.json with exports for ".", "./node", "./deno", "./bun",
- * "./redis" (whose `redis` client is an optional peer dependency).
+ * "./redis" (whose `redis` client is an optional peer dependency), the npm README
+ * (docs/npm-readme.md: written for npm users, unlike the development README), CHANGELOG.md and
+ * LICENSE.
  *
  *   node scripts/build_npm.ts
  *
@@ -17,6 +19,8 @@ const root = resolve(import.meta.dirname, "..");
 const out = join(root, "npm");
 const bin = (name: string) => join(root, "node_modules/.bin", name);
 const tmp = join(root, "npm-build-tmp");
+/** The README the npm package ships (as README.md), relative to the repository root. */
+const NPM_README = "docs/npm-readme.md";
 
 const common = {
   target: "es2023",
@@ -60,10 +64,30 @@ const manifest = {
   version: deno.version,
   description: "Crow-style WebSocket routes for Node, Deno and Bun: one core, thin adapters, the same behaviour everywhere.",
   license: "MIT",
+  // LICENSE's copyright holder. No `repository`, `homepage` or `bugs`: the project has no public
+  // URL yet (no git remote, none in the docs), and npm would show an invented one as a link.
+  author: "The Rookery authors",
   type: "module",
   sideEffects: false,
-  engines: { node: ">=20" },
-  keywords: ["websocket", "rfc6455", "crow", "deno", "bun", "node", "pubsub"],
+  // What is tested: the whole suite, the packed package's consumer included, runs on Node 24 (the
+  // `node@24` devDependency puts it first on every npm script's PATH; vitest 5 and undici 8 need
+  // Node 22 or later anyway). No older Node runs any test, so none is claimed. Bun (1.4) is tested
+  // too, but `engines` has no field npm checks for it; the README says which versions are tested.
+  engines: { node: ">=24" },
+  keywords: [
+    "websocket",
+    "websocket-server",
+    "rfc6455",
+    "crow",
+    "node",
+    "bun",
+    "deno",
+    "permessage-deflate",
+    "compression",
+    "pubsub",
+    "redis",
+    "typescript",
+  ],
   exports: {
     ".": entry("mod"),
     "./node": entry("adapters/node"),
@@ -77,8 +101,11 @@ const manifest = {
   peerDependencies: { redis: "^6.0.0" },
   peerDependenciesMeta: { redis: { optional: true } },
   types: "./mod.d.ts",
-  files: ["**/*.js", "**/*.d.ts", "README.md", "LICENSE"],
+  files: ["**/*.js", "**/*.d.ts", "README.md", "CHANGELOG.md", "LICENSE"],
 };
 writeFileSync(join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-for (const file of ["README.md", "LICENSE"]) cpSync(join(root, file), join(out, file));
+// The repository's README.md is for working on Rookery (npm start, npm test, images); npm users
+// get their own, which links nothing outside the package.
+cpSync(join(root, NPM_README), join(out, "README.md"));
+for (const file of ["CHANGELOG.md", "LICENSE"]) cpSync(join(root, file), join(out, file));
 console.log(`built ${manifest.name}@${manifest.version} into npm/`);

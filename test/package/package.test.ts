@@ -1,10 +1,10 @@
 /**
  * The npm package as users get it: built with `npm run build`, checked with publint and attw,
- * packed, installed from the tarball into a fresh consumer project, and used from Node, Bun,
- * tsc and (through deno.json exports) Deno.
+ * packed (the tarball's own README, changelog and metadata checked), installed from the tarball
+ * into a fresh consumer project, and used from Node, Bun, tsc and (through deno.json exports) Deno.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { startRedis } from "../../scripts/redis_server.ts";
 const root = resolve(import.meta.dirname, "../..");
 const bin = (name: string) => join(root, "node_modules/.bin", name);
 let dir: string;
+let tarball: string;
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
@@ -45,7 +46,7 @@ beforeAll(() => {
   run(process.execPath, [join(root, "scripts/build_npm.ts")], root);
   dir = mkdtempSync(join(tmpdir(), "rookery-consumer-"));
   run("npm", ["pack", "--pack-destination", dir, "--silent"], join(root, "npm"));
-  const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
+  tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { rookery: `file:./${tarball}`, redis: redisVersion } }));
   run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent"], dir);
 }, 180_000);
@@ -60,6 +61,37 @@ describe("the npm package", () => {
   it("attw: types resolve for ESM under node16 and bundler resolution", () => {
     // Exits non-zero on any problem for the ESM-only profile.
     expect(() => run(bin("attw"), ["--pack", ".", "--profile", "esm-only"], join(root, "npm"))).not.toThrow();
+  });
+
+  // Issue 17: the tarball holds the README written for npm users (docs/npm-readme.md), not the
+  // development one, plus the changelog, the license and the registry metadata.
+  it("the packed tarball ships the npm README, CHANGELOG.md, LICENSE and full metadata", () => {
+    const fromTarball = (file: string) => run("tar", ["-xzOf", tarball, `package/${file}`], dir);
+    const listed = run("tar", ["-tzf", tarball], dir).split("\n");
+    for (const file of ["README.md", "CHANGELOG.md", "LICENSE", "package.json"]) expect(listed).toContain(`package/${file}`);
+
+    const readme = fromTarball("README.md");
+    const npmReadme = readFileSync(join(root, "docs/npm-readme.md"), "utf8");
+    expect(readme).toBe(npmReadme);
+    expect(readme).not.toContain("npm install && npm start");
+    expect(readme).not.toBe(readFileSync(join(root, "README.md"), "utf8"));
+    // Nothing the package does not hold: no images, no links to repository files.
+    expect(readme).not.toMatch(/!\[[^\]]*\]\(/);
+    expect(readme).not.toMatch(/\]\((?!https?:)[^)]*\)/);
+    expect(readme).toContain("npm install rookery");
+
+    expect(fromTarball("CHANGELOG.md")).toMatch(/^## 0\.1\.0\b/m);
+    expect(fromTarball("LICENSE")).toContain("MIT License");
+
+    const manifest = JSON.parse(fromTarball("package.json")) as Record<string, unknown>;
+    expect(manifest.license).toBe("MIT");
+    expect(manifest.description).toEqual(expect.any(String));
+    expect(manifest.engines).toEqual({ node: ">=24" });
+    expect(manifest.keywords).toEqual(expect.arrayContaining(["websocket", "crow", "node", "bun", "deno", "permessage-deflate"]));
+    // The project has no public URL: none is invented.
+    for (const key of ["repository", "homepage", "bugs"]) expect(manifest).not.toHaveProperty(key);
+    // The engines claim matches what runs this suite (and the consumer below).
+    expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(24);
   });
 
   it("ships no dev files; no runtime dependency, redis only as an optional peer", () => {
