@@ -9,6 +9,7 @@
  *   npm run bench -- --scenario scaleout   (only the Redis scale-out scenario)
  *   npm run bench -- --scenario deflate    (compression: 1 KiB JSON echo, Rookery vs ws / Bun.serve)
  *   npm run bench -- --scenario deflate-memory   (compression: memory per idle connection, Node)
+ *   npm run bench -- --scenario bare       (Rookery on Node vs a bare node:net echo, paired bursts)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
@@ -17,7 +18,9 @@
  * as every report below); then the scale-out scenario
  * (scripts/bench/scale_out.ts: one topic through Redis across instances) writes
  * bench/scale_out.{json,md}; and the compression scenarios (scripts/bench/deflate.ts: paired
- * bursts, ratios as median and spread) write bench/deflate.{json,md}.
+ * bursts, ratios as median and spread) write bench/deflate.{json,md}; and Rookery on Node against
+ * a bare RFC 6455 echo on node:net (scripts/bench/bare.ts, the same paired bursts: 32 B, 16 KiB
+ * text, 64 KiB binary, handshakes) writes bench/bare.{json,md}.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,6 +37,7 @@ import {
   runDeflateMemory,
   runDeflateThroughput,
 } from "./bench/deflate.ts";
+import { type BareRow, renderBare, runBare } from "./bench/bare.ts";
 import { type Runtime, startServer } from "./spawn_server.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -86,7 +90,8 @@ const better = (metric: string) => (metric === "p50_us" || metric === "p99_us" |
 // Scenarios with their own runner and report, outside the per-server table.
 const scaleOutOnly = onlyScenario === "scaleout";
 const deflateOnly = onlyScenario === "deflate" || onlyScenario === "deflate-memory";
-const tableSkipped = scaleOutOnly || deflateOnly;
+const bareOnly = onlyScenario === "bare";
+const tableSkipped = scaleOutOnly || deflateOnly || bareOnly;
 for (let round = 1; round <= (tableSkipped ? 0 : rounds); round++) {
   // Alternate the order, so no server always runs first (cold machine) or last (warm one).
   const order = round % 2 === 1 ? servers : [...servers].reverse();
@@ -147,6 +152,13 @@ if (deflateOnly || !onlyScenario) {
   writeFileSync(join(out, "deflate.json"), `${JSON.stringify({ meta, throughput, memory }, null, 2)}\n`);
   writeFileSync(join(out, "deflate.md"), renderDeflate(throughput, memory, quick));
   console.log(readFileSync(join(out, "deflate.md"), "utf8"));
+}
+if (bareOnly || (!onlyScenario && (!onlyRuntime || onlyRuntime === "node"))) {
+  // Node only: the bare echo is written on node:net.
+  const rows: BareRow[] = onlyRuntime && onlyRuntime !== "node" ? [] : await runBare(quick);
+  writeFileSync(join(out, "bare.json"), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  writeFileSync(join(out, "bare.md"), renderBare(rows, quick));
+  console.log(readFileSync(join(out, "bare.md"), "utf8"));
 }
 if (scaleOutOnly || (!onlyScenario && !onlyRuntime)) {
   const rows = await runScaleOut(quick);

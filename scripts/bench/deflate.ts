@@ -7,7 +7,8 @@
  *   16 messages in flight each. Both servers run at once, idle in turn; the load alternates short
  *   bursts between them (ABBA), and each pair of neighbouring bursts gives one ratio, so a slow
  *   spell of a noisy machine lands on both sides of a ratio instead of on one server's figure.
- *   Reported as the median ratio and its spread (quartiles, lowest and highest) over the pairs.
+ *   Reported as the median ratio and its spread (quartiles, lowest and highest) over the pairs
+ *   (the pairing is paired.ts, shared with the bare-echo scenario).
  * - `deflate-memory`: what one compressed connection keeps once idle (Node: Rookery vs ws), per
  *   connection over 200, from the server's own figures after collecting garbage: RSS, which is
  *   where zlib's contexts show (native memory, reported neither in the heap nor in V8's external
@@ -23,6 +24,7 @@
  */
 import { type RunningServer, type Runtime, startServer } from "../spawn_server.ts";
 import { chatMessages, compressedFrames, DEFLATE_OFFER } from "./chat_json.ts";
+import { interleave, median, pump, spread } from "./paired.ts";
 import { type Client, frame, openMany, sleep } from "./raw_ws.ts";
 
 const ROOKERY = "scripts/bench/servers/rookery.ts";
@@ -83,15 +85,6 @@ export interface DeflateSkip {
   skipped: string;
 }
 
-/** The `q` quantile of `xs`, interpolated between neighbours. */
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
-};
-const median = (xs: number[]) => quantile(xs, 0.5);
-
 /**
  * Where each connection is in the pool, across bursts: it walks all 64 messages in turn, so its
  * compressor never finds a whole message still in its 32 KiB window, and sees the same sequence
@@ -116,50 +109,17 @@ interface Burst {
   replyBytes: number;
 }
 
-/**
- * Keeps `inFlight` compressed messages in flight on every client for `seconds`, counting replies
- * after a short ramp; then stops refilling and waits until every reply is in, so the next burst
- * (on either server) starts on a quiet machine.
- */
+/** One burst of compressed messages (paired.ts `pump`); throws unless every reply was compressed. */
 async function burst(clients: Client[], inFlight: number, seconds: number, who: string): Promise<Burst> {
-  let live = true;
-  const sent = new Map<Client, number>();
-  const send = (c: Client) => {
+  const next = (c: Client) => {
     const k = cursor.get(c) ?? 0;
-    c.socket.write(FRAMES[k % FRAMES.length]!);
     cursor.set(c, k + 1);
-    sent.set(c, sent.get(c)! + 1);
+    return FRAMES[k % FRAMES.length]!;
   };
-  for (const c of clients) {
-    sent.set(c, 0);
-    c.frames = 0;
-    c.bytes = 0;
-    c.compressed = 0;
-    c.onFrame = () => {
-      if (live) send(c);
-    };
-    for (let i = 0; i < inFlight; i++) send(c);
-  }
-  await sleep(Math.min(200, seconds * 250));
-  const count = () => clients.reduce((s, c) => s + c.frames, 0);
-  const bytes = () => clients.reduce((s, c) => s + c.bytes, 0);
-  const f0 = count();
-  const b0 = bytes();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const frames = count() - f0;
-  const dt = (performance.now() - t0) / 1000;
-  const replyBytes = (bytes() - b0) / frames;
-  live = false;
-  const deadline = performance.now() + 30_000;
-  while (clients.some((c) => c.frames < sent.get(c)!) && performance.now() < deadline) await sleep(5);
-  for (const c of clients) c.onFrame = undefined;
-  const all = count();
-  const compressed = clients.reduce((s, c) => s + c.compressed, 0);
-  if (all < [...sent.values()].reduce((a, b) => a + b, 0)) throw new Error(`${who}: replies missing after a burst`);
+  const r = await pump(clients, { inFlight, seconds, who, next });
   // Comparable only if both really compressed every reply.
-  if (compressed !== all) throw new Error(`${who}: ${all - compressed} of ${all} replies were not compressed`);
-  return { messagesPerS: frames / dt, replyBytes };
+  if (r.compressed !== r.replies) throw new Error(`${who}: ${r.replies - r.compressed} of ${r.replies} replies were not compressed`);
+  return { messagesPerS: r.messagesPerS, replyBytes: r.replyBytes };
 }
 
 /** One pair: Rookery and the baseline, both compressing, in alternating bursts. */
@@ -188,20 +148,15 @@ export async function runDeflateThroughput(pair: DeflatePair, quick: boolean): P
     const baseline = await startServer(runtime, pair.script, { args: pair.args });
     servers.push(baseline);
     const sides = [
-      { who: `${runtime} Rookery`, clients: await openCompressed(rookery.port, connections, `${runtime} Rookery`), runs: [] as Burst[] },
-      { who: `${runtime} ${pair.baseline}`, clients: await openCompressed(baseline.port, connections, `${runtime} ${pair.baseline}`), runs: [] as Burst[] },
+      { who: `${runtime} Rookery`, clients: await openCompressed(rookery.port, connections, `${runtime} Rookery`) },
+      { who: `${runtime} ${pair.baseline}`, clients: await openCompressed(baseline.port, connections, `${runtime} ${pair.baseline}`) },
     ];
     clients.push(...sides.map((s) => s.clients));
     // Warm-up (JIT, zlib contexts, socket buffers), discarded.
     for (const side of sides) await burst(side.clients, inFlight, seconds, side.who);
-    const ratios: number[] = [];
-    for (let p = 0; p < pairs; p++) {
-      // ABBA: neither server always goes first within a pair.
-      const order = p % 2 === 0 ? sides : [...sides].reverse();
-      for (const side of order) side.runs.push(await burst(side.clients, inFlight, seconds, side.who));
-      ratios.push(sides[0]!.runs[p]!.messagesPerS / sides[1]!.runs[p]!.messagesPerS);
-    }
-    const [c, b] = sides.map((s) => s.runs);
+    const run = (side: (typeof sides)[number]) => () => burst(side.clients, inFlight, seconds, side.who);
+    const { runs, ratios } = await interleave(pairs, [run(sides[0]!), run(sides[1]!)], (r) => r.messagesPerS);
+    const [c, b] = runs;
     return {
       runtime,
       candidate: "Rookery",
@@ -210,18 +165,14 @@ export async function runDeflateThroughput(pair: DeflatePair, quick: boolean): P
       inFlight,
       pairs,
       secondsPerBurst: seconds,
-      candidate_messages_per_s: median(c!.map((r) => r.messagesPerS)),
-      baseline_messages_per_s: median(b!.map((r) => r.messagesPerS)),
-      candidate_bursts: c!.map((r) => Math.round(r.messagesPerS)),
-      baseline_bursts: b!.map((r) => Math.round(r.messagesPerS)),
+      candidate_messages_per_s: median(c.map((r) => r.messagesPerS)),
+      baseline_messages_per_s: median(b.map((r) => r.messagesPerS)),
+      candidate_bursts: c.map((r) => Math.round(r.messagesPerS)),
+      baseline_bursts: b.map((r) => Math.round(r.messagesPerS)),
       ratios,
-      median: median(ratios),
-      q1: quantile(ratios, 0.25),
-      q3: quantile(ratios, 0.75),
-      min: Math.min(...ratios),
-      max: Math.max(...ratios),
-      candidate_reply_bytes: median(c!.map((r) => r.replyBytes)),
-      baseline_reply_bytes: median(b!.map((r) => r.replyBytes)),
+      ...spread(ratios),
+      candidate_reply_bytes: median(c.map((r) => r.replyBytes)),
+      baseline_reply_bytes: median(b.map((r) => r.replyBytes)),
     };
   } finally {
     for (const c of clients.flat()) c.socket.destroy();
