@@ -25,11 +25,11 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
 import { checkCloseTimeout, ServerHost } from "../src/server_host.ts";
-import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, textResponse } from "../src/upgrade.ts";
+import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, textResponse, type UpgradeRequest } from "../src/upgrade.ts";
 import { watchWhileDeciding } from "./node/early_data.ts";
 import { supportsReusePort } from "./node/reuse_port.ts";
 import { NodeWebSocket } from "./node/socket.ts";
-import { acceptValue, sendRawResponse, sendResponse, switchingProtocols, toRequest } from "./node/web_bridge.ts";
+import { acceptValue, sendRawResponse, sendResponse, switchingProtocols, toRequest, upgradeRequestOf } from "./node/web_bridge.ts";
 
 export type { FetchHandler };
 
@@ -127,25 +127,25 @@ async function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, hea
 }
 
 async function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
-  let request: Request | undefined;
+  let request: UpgradeRequest | undefined;
   try {
-    request = lacksHost(req) ? undefined : toRequest(req, false);
+    request = lacksHost(req) ? undefined : upgradeRequestOf(req);
   } catch {
     request = undefined;
   }
   // Before routing: runtimes build the URL from the Host, which must not choose the route.
-  if (!request || !hasValidHost(request)) {
+  if (!request || !hasValidHost(request.headers)) {
     socket.on("error", () => {});
     await sendRawResponse(socket, badHostResponse());
     return true;
   }
   // Not ours: decided before reading anything, so the caller gets the socket untouched.
-  // The request's URL pathname (dot segments resolved), as decideUpgrade and the other adapters match it.
-  if (!host.app.routes.find(new URL(request.url).pathname)) return false;
+  const found = host.app.routes.find(request.pathname);
+  if (!found) return false;
   // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
   // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
   const early = watchWhileDeciding(socket, head);
-  const decision = await host.decide(request);
+  const decision = await host.decideRoute(request, found);
   if (decision.kind === "pass") {
     early.release();
     return false;

@@ -10,6 +10,7 @@
  *   npm run bench -- --scenario deflate    (compression: 1 KiB JSON echo, Rookery vs ws / Bun.serve)
  *   npm run bench -- --scenario deflate-memory   (compression: memory per idle connection, Node)
  *   npm run bench -- --scenario bare       (Rookery on Node vs a bare node:net echo, paired bursts)
+ *   npm run bench -- --scenario bare --case binary64k   (one of its cases: small, single, text16k, binary64k, handshake)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
@@ -155,7 +156,7 @@ if (deflateOnly || !onlyScenario) {
 }
 if (bareOnly || (!onlyScenario && (!onlyRuntime || onlyRuntime === "node"))) {
   // Node only: the bare echo is written on node:net.
-  const rows: BareRow[] = onlyRuntime && onlyRuntime !== "node" ? [] : await runBare(quick);
+  const rows: BareRow[] = onlyRuntime && onlyRuntime !== "node" ? [] : await runBare(quick, only("case"));
   writeFileSync(join(out, "bare.json"), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   writeFileSync(join(out, "bare.md"), renderBare(rows, quick));
   console.log(readFileSync(join(out, "bare.md"), "utf8"));

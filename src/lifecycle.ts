@@ -11,6 +11,7 @@
  * - Messages waiting behind a pending handler are bounded (`maxBacklog`): past it the port
  *   stops reading, or, where it cannot, the connection fails with 1008.
  */
+import { PreparedMessage } from "./prepared_message.ts";
 import type { Rookery } from "./app.ts";
 import { backlogCost, backlogMessage, isWastefulView, mayResume, overBacklog } from "./backlog.ts";
 import { CloseCode, fitReason } from "./close_codes.ts";
@@ -114,7 +115,14 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       return;
     }
     this.#busy = true;
-    this.#settle("onmessage", this.#call(() => this.#handlers.onmessage?.(this.connection, message, isBinary)));
+    // Inline rather than through #call: no closure per message on the hot path.
+    let result: unknown;
+    try {
+      result = this.#handlers.onmessage?.(this.connection, message, isBinary);
+    } catch (error) {
+      result = new Thrown(error);
+    }
+    this.#settle("onmessage", result);
   }
 
   /** Queues a message behind a pending handler, within the backlog bound. */
@@ -187,7 +195,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     if (!this.#busy) this.#runQueue();
   }
 
-  send(message: string | Uint8Array): SendStatus {
+  send(message: string | Uint8Array | PreparedMessage): SendStatus {
     if (this.readyState !== ReadyState.OPEN) return "dropped";
     // After a send that was not backpressured, a socket holds at most its runtime's high-water
     // mark (64 KiB at most on every adapter), so the buffer need not be asked (on Deno that is a
@@ -199,7 +207,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       }
       return "dropped";
     }
-    const status = this.#port.send(message);
+    const port = this.#port;
+    const status =
+      message instanceof PreparedMessage ? (port.sendPrepared ? port.sendPrepared(message) : port.send(message.message)) : port.send(message);
     if (status === "backpressure") this.#backpressured = true;
     return status;
   }

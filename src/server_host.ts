@@ -10,7 +10,18 @@ import { openConnection } from "./lifecycle.ts";
 import { DEFAULT_CLOSE_TIMEOUT, SHUTDOWN_MARGIN } from "./limits.ts";
 import { OpenSockets } from "./open_sockets.ts";
 import type { SocketEvents, SocketPort } from "./socket_port.ts";
-import { type Acceptance, type CodecAbilities, decideUpgrade, fallbackResponse, refusesUpgrade, textResponse, type UpgradeDecision } from "./upgrade.ts";
+import {
+  type Acceptance,
+  type CodecAbilities,
+  decideRoute,
+  decideUpgrade,
+  fallbackResponse,
+  refusesUpgrade,
+  type RouteMatch,
+  textResponse,
+  type UpgradeDecision,
+  type UpgradeRequest,
+} from "./upgrade.ts";
 
 /** A fallback for plain HTTP requests, with the runtime's own second argument (`env`). */
 export type EnvFetchHandler<Env> = (request: Request, env: Env) => Response | Promise<Response>;
@@ -82,6 +93,11 @@ export class ServerHost<Env> {
   /** Routes and decides an upgrade request (`decideUpgrade`); never rejects. */
   decide(request: Request): Promise<UpgradeDecision> {
     return decideUpgrade(this.app, request, this.#abilities);
+  }
+
+  /** Decides an upgrade request already routed to `found` (`decideRoute`); never rejects. */
+  decideRoute(request: UpgradeRequest, found: RouteMatch): Promise<UpgradeDecision> {
+    return decideRoute(this.app, request, found, this.#abilities);
   }
 
   /** The fallback's answer to a request no route takes (404 without one, a logged 500 if it throws). */

@@ -2,6 +2,7 @@
  * The adapter seam, as types: what an adapter implements on its native socket (`SocketPort`)
  * and what it reports about it to the core (`SocketEvents`, implemented by the connection lifecycle).
  */
+import type { PreparedMessage } from "./prepared_message.ts";
 import type { CloseCodeValue } from "./close_codes.ts";
 import type { SendStatus } from "./connection.ts";
 import type { NativeTopics } from "./topics.ts";
@@ -29,6 +30,11 @@ export type SocketFailure =
 export interface SocketPort {
   /** Sends one text (`string`) or binary message. */
   send(message: string | Uint8Array): SendStatus;
+  /**
+   * Sends a message prepared for many sockets (a publish), using its shared bytes. Only where
+   * the adapter writes frames itself (Node); elsewhere the core sends `prepared.message`.
+   */
+  sendPrepared?(prepared: PreparedMessage): SendStatus;
   /** Sends a close frame with `code` and `reason` and ends the socket once the peer answers. */
   close(code: number, reason: string): void;
   /** Bytes queued and not yet written to the OS. */

@@ -12,6 +12,7 @@
 import type { Logger } from "./logger.ts";
 import type { Broker } from "./broker.ts";
 import type { SendStatus } from "./connection.ts";
+import { PreparedMessage } from "./prepared_message.ts";
 
 /**
  * A runtime server with its own pub/sub (Bun's `server.publish`): one object per server, which
@@ -35,7 +36,7 @@ export interface NativeTopics {
 /** What the registry needs of a connection. */
 export interface TopicMember {
   readonly topics: Set<string>;
-  send(message: string | Uint8Array): SendStatus;
+  send(message: string | Uint8Array | PreparedMessage): SendStatus;
   readonly native: NativeTopics | undefined;
 }
 
@@ -122,7 +123,9 @@ export class TopicRegistry {
   #fanOut(topic: string, message: string | Uint8Array, sender?: TopicMember): void {
     const local = this.#local.get(topic);
     if (local) {
-      for (const member of local) if (member !== sender) member.send(message);
+      // Encoded once for every subscriber whose socket writes its own frames.
+      const prepared = local.size > 1 ? new PreparedMessage(message) : message;
+      for (const member of local) if (member !== sender) member.send(prepared);
     }
     if (!this.#native.has(topic)) return;
     const own = sender?.native;

@@ -3,8 +3,32 @@ import { DEFAULT_MAX_BACKLOG } from "./backlog.ts";
 import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAGMENTS, effectivePayloadLimit } from "./limits.ts";
 import { negotiateDeflate, type NegotiatedDeflate, parseExtensions, type ResolvedDeflate } from "./protocol/deflate_params.ts";
-import { checkHandshake, offeredProtocols } from "./protocol/handshake.ts";
+import { checkHandshake, type HeaderReader, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
+
+/**
+ * An upgrade request as the handshake reads it. Deno and Bun hand over a web `Request`
+ * ({@link fromRequest}); Node's adapter reads node:http's request directly and builds the
+ * `Request` only when user code is to see it (`onaccept`, an `allowedOrigins` predicate).
+ */
+export interface UpgradeRequest {
+  readonly method: string;
+  /** The absolute URL, as `Request.url`. */
+  readonly url: string;
+  /** The URL's pathname, dot segments resolved: what routes match. */
+  readonly pathname: string;
+  readonly headers: HeaderReader;
+  /** The web `Request` (made once, on the first call); throws a `TypeError` if the request cannot be one. */
+  request(): Request;
+}
+
+/** A web `Request` as an {@link UpgradeRequest}. */
+export function fromRequest(request: Request): UpgradeRequest {
+  return { method: request.method, url: request.url, pathname: new URL(request.url).pathname, headers: request.headers, request: () => request };
+}
+
+/** A route's match for a request: what `decideRoute` needs beyond the request. */
+export type RouteMatch = NonNullable<ReturnType<Rookery["routes"]["find"]>>;
 
 /** Everything an adapter needs to complete an accepted upgrade and open the connection. */
 export interface Acceptance {
@@ -112,8 +136,8 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5
  * asks for 400. A `Request` built in code may have none (fetch's `Request` leaves it out); an
  * HTTP/1.1 request without one is each adapter's to refuse.
  */
-export function hasValidHost(request: Request): boolean {
-  const host = request.headers.get("host");
+export function hasValidHost(headers: HeaderReader): boolean {
+  const host = headers.get("host");
   return host === null || HOST.test(host);
 }
 
@@ -127,7 +151,7 @@ export function badHostResponse(): Response {
  * path is a WebSocket route (426, or 400 for a malformed handshake), else `undefined`.
  */
 export function answerPlainRequest(app: Rookery, request: Request): Response | undefined {
-  if (!hasValidHost(request)) return badHostResponse();
+  if (!hasValidHost(request.headers)) return badHostResponse();
   if (!app.routes.find(new URL(request.url).pathname)) return undefined;
   const problem = checkHandshake(request.method, request.headers) ?? {
     status: 400,
@@ -142,35 +166,54 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
  * an `allowedOrigins` predicate, headers `Headers` refuses) becomes a logged 500 with a fixed
  * body. Every refusal carries `Connection: close`.
  */
-export async function decideUpgrade(app: Rookery, request: Request, abilities: CodecAbilities = NO_ABILITIES): Promise<UpgradeDecision> {
-  if (!hasValidHost(request)) return { kind: "respond", response: badHostResponse() };
+export function decideUpgrade(app: Rookery, request: Request | UpgradeRequest, abilities: CodecAbilities = NO_ABILITIES): Promise<UpgradeDecision> {
+  const source = request instanceof Request ? fromRequest(request) : request;
+  if (!hasValidHost(source.headers)) return Promise.resolve({ kind: "respond", response: badHostResponse() });
+  const found = app.routes.find(source.pathname);
+  return found ? decideRoute(app, source, found, abilities) : Promise.resolve(PASS);
+}
+
+/**
+ * {@link decideUpgrade} for a request already routed (`found`, from `app.routes.find` on its
+ * pathname) whose `Host` was checked: an adapter that must know whether a path is Rookery's
+ * before anything else (Node's, which leaves other paths to other listeners) routes only once.
+ */
+export async function decideRoute(app: Rookery, request: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): Promise<UpgradeDecision> {
   try {
-    const decision = await decide(app, request, abilities);
+    const decision = await decide(app, request, found, abilities);
     // Inside the try: a `Response.error()` from onaccept (status 0) cannot be copied to add the
     // header, and is no HTTP answer anyway; it becomes the 500 below.
     return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
   } catch (error) {
-    app.log(`WebSocket upgrade failed on ${new URL(request.url).pathname}`, error);
+    app.log(`WebSocket upgrade failed on ${request.pathname}`, error);
     return respond(500, "Internal Server Error", { connection: "close" });
   }
 }
 
-async function decide(app: Rookery, request: Request, abilities: CodecAbilities): Promise<UpgradeDecision> {
-  const url = new URL(request.url);
-  const found = app.routes.find(url.pathname);
-  if (!found) return PASS;
+async function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): Promise<UpgradeDecision> {
   const { value: route, params } = found;
+  const { headers } = source;
 
-  const problem = checkHandshake(request.method, request.headers);
+  const problem = checkHandshake(source.method, headers);
   if (problem) return respond(problem.status, problem.message, problem.headers);
 
   const origins = route.options.allowedOrigins ?? app.options.allowedOrigins;
-  if (origins && !originAllowed(origins, request)) return respond(403, "Origin not allowed");
+  const onaccept = route.handlers.onaccept;
+  // The web Request only when user code sees it: building one costs more than the rest of a handshake.
+  let request: Request | undefined;
+  if (onaccept || typeof origins === "function") {
+    try {
+      request = source.request();
+    } catch {
+      return respond(400, "Malformed request");
+    }
+  }
+  if (origins && !originAllowed(origins, headers, request)) return respond(403, "Origin not allowed");
 
-  const offered = offeredProtocols(request.headers);
+  const offered = offeredProtocols(headers);
   let result: AcceptResult<unknown>;
   try {
-    result = route.handlers.onaccept ? await route.handlers.onaccept(request, params, offered) : true;
+    result = onaccept ? await onaccept(request!, params, offered) : true;
   } catch (error) {
     app.log(`onaccept handler threw on ${route.compiled.pattern}`, error);
     return respond(500, "Internal Server Error");
@@ -191,14 +234,14 @@ async function decide(app: Rookery, request: Request, abilities: CodecAbilities)
     protocol = options.protocol;
   }
 
-  const headers = new Headers(options.headers);
+  const extra = new Headers(options.headers);
   let deflate: NegotiatedDeflate | undefined;
   const setting = abilities.deflate ? deflateSetting(route, app) : false;
   if (setting) {
-    const agreed = negotiateDeflate(parseExtensions(request.headers.get("sec-websocket-extensions")), setting);
+    const agreed = negotiateDeflate(parseExtensions(headers.get("sec-websocket-extensions")), setting);
     if (agreed) {
       deflate = agreed.params;
-      headers.set("sec-websocket-extensions", agreed.response);
+      extra.set("sec-websocket-extensions", agreed.response);
     }
   }
 
@@ -206,12 +249,12 @@ async function decide(app: Rookery, request: Request, abilities: CodecAbilities)
     kind: "accept",
     acceptance: {
       route,
-      url: request.url,
+      url: source.url,
       params,
       data: options.data,
       protocol,
-      key: request.headers.get("sec-websocket-key")!.trim(),
-      headers,
+      key: headers.get("sec-websocket-key")!.trim(),
+      headers: extra,
       deflate,
       maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),
       allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
@@ -241,10 +284,13 @@ export async function fallbackResponse(app: Rookery, request: Request, fallback:
   }
 }
 
-/** Whether `request` may connect under `policy`; a request without `Origin` is not a browser's. */
-function originAllowed(policy: OriginPolicy, request: Request): boolean {
-  const origin = request.headers.get("origin");
+/**
+ * Whether a request may connect under `policy`; one without `Origin` is not a browser's. A
+ * predicate policy gets the `Request` (made for it).
+ */
+function originAllowed(policy: OriginPolicy, headers: HeaderReader, request: Request | undefined): boolean {
+  const origin = headers.get("origin");
   if (origin === null) return true;
-  if (typeof policy === "function") return policy(origin, request);
+  if (typeof policy === "function") return policy(origin, request!);
   return policy.includes(origin.toLowerCase());
 }

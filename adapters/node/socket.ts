@@ -2,6 +2,7 @@
  * One WebSocket over a node:net socket: the codec on the way in, frames on the way out,
  * and the closing handshake. Behaviour (handler order, limits, close codes) is the core's.
  */
+import { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
 import type { Rookery } from "../../src/app.ts";
 import { CloseCode } from "../../src/close_codes.ts";
@@ -9,7 +10,10 @@ import type { SendStatus } from "../../src/connection.ts";
 import type { ServerHost } from "../../src/server_host.ts";
 import type { SocketEvents, SocketPort } from "../../src/socket_port.ts";
 import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.ts";
-import { closeFrame, compressedFrame, frame, messageFrame } from "../../src/protocol/frame_writer.ts";
+import { encodeClosePayload } from "../../src/protocol/close_payload.ts";
+import { firstByte } from "../../src/protocol/frame_writer.ts";
+import { FrameOutput } from "./frame_output.ts";
+import type { PreparedMessage } from "../../src/prepared_message.ts";
 import type { NegotiatedDeflate } from "../../src/protocol/deflate_params.ts";
 import { type DeflateEngine, inflatedMessage, shouldCompress, wirePayload } from "../../src/protocol/permessage_deflate.ts";
 import { WebSocketError as CoreError } from "../../src/errors.ts";
@@ -25,7 +29,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   readonly #closeTimeout: number;
   #closeSent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #corked = false;
+  readonly #output: FrameOutput;
+  #ended = false;
   readonly #idleTimeout: number;
   #heard = true;
   #silentFor = 0;
@@ -50,6 +55,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   /** `closeTimeout`: milliseconds to wait for the peer's side of the closing handshake before dropping it. */
   constructor(host: Pick<ServerHost<never>, "app" | "connect">, acceptance: Acceptance, socket: Socket, head: Uint8Array, closeTimeout: number) {
     this.#socket = socket;
+    this.#output = new FrameOutput(socket);
     this.#closeTimeout = closeTimeout;
     this.#idleTimeout = acceptance.idleTimeout;
     this.#maxBuffered = acceptance.maxBufferedAmount;
@@ -63,6 +69,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       allowUnmasked: acceptance.allowUnmaskedFrames,
       maxFragments: acceptance.maxFragments,
       deflate: acceptance.deflate !== undefined,
+      allocate: allocateUnzeroed,
     });
     this.events = host.connect(acceptance, this, socket.remoteAddress);
     socket.setNoDelay(true);
@@ -80,7 +87,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#outBytes;
+    return this.#socket.writableLength + this.#outBytes + this.#output.pending;
   }
 
   send(message: string | Uint8Array): SendStatus {
@@ -91,8 +98,23 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       const bytes = isBinary ? message : encoder.encode(message);
       if (shouldCompress(bytes.byteLength, params)) return this.#queue({ compress: bytes, isBinary });
     }
-    if (this.#out.length > 0) return this.#queue({ parts: messageFrame(message) });
-    return this.#write(messageFrame(message)) ? "sent" : "backpressure";
+    return this.#send(typeof message === "string" ? TEXT : BINARY, message);
+  }
+
+  /**
+   * A publish's message. A text too long to encode into the output slab is written from the
+   * bytes encoded once for every subscriber; a shorter one costs the same either way.
+   */
+  sendPrepared(prepared: PreparedMessage): SendStatus {
+    const { message } = prepared;
+    if (typeof message !== "string" || this.#deflate || FrameOutput.encodesInPlace(message)) return this.send(message);
+    if (this.#closeSent) return "dropped";
+    return this.#send(TEXT, prepared.bytes);
+  }
+
+  #send(first: number, payload: string | Uint8Array): SendStatus {
+    if (this.#out.length > 0) return this.#queue({ first, payload });
+    return this.#write(first, payload) ? "sent" : "backpressure";
   }
 
   // Inbound flow control: the core pauses reading while too much waits for a pending handler;
@@ -140,16 +162,24 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     // After a failure nothing more will be read, so the TCP side ends once the close frame is
     // out; otherwise the peer's close frame is awaited (in `closeReceived`), for at most `closeTimeout`.
     const stopped = this.#parser.stopped;
-    this.#output(closeFrame(code, reason));
-    if (stopped) this.#afterOutput(() => this.#socket.end());
+    this.#frame(CLOSE, encodeClosePayload(code, reason));
+    if (stopped) this.#afterOutput(this.#end);
     this.#armTimer();
   }
 
   /** Writes a frame now, or behind the frames waiting for a compression. */
-  #output(parts: [Uint8Array, Uint8Array]): void {
-    if (this.#out.length > 0) this.#queue({ parts });
-    else this.#write(parts);
+  #frame(first: number, payload: Uint8Array): void {
+    if (this.#out.length > 0) this.#queue({ first, payload });
+    else this.#write(first, payload);
   }
+
+  /** Ends the TCP side once, after what is pending. */
+  readonly #end = (): void => {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#output.flush();
+    this.#socket.end();
+  };
 
   /** Runs `then` once every frame sent so far is written (ending the socket must wait for them). */
   #afterOutput(then: () => void): void {
@@ -173,7 +203,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       if (item.compress === undefined) {
         this.#out.shift();
         this.#outBytes -= outgoingSize(item);
-        if (item.parts) this.#write(item.parts);
+        if (item.payload !== undefined) this.#write(item.first!, item.payload);
         item.then?.();
         continue;
       }
@@ -201,7 +231,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       }
       return;
     }
-    this.#write(compressedFrame(item.isBinary ?? false, wirePayload(result)));
+    this.#write(firstByte(item.isBinary ? Opcode.BINARY : Opcode.TEXT, true), wirePayload(result));
     this.#pump();
   }
 
@@ -256,7 +286,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       return;
     }
     this.#pongPending = true;
-    this.#write(frame(Opcode.PONG, payload), this.#pongWritten);
+    this.#write(PONG, payload, this.#pongWritten);
   }
 
   /** A pong left for the OS: answer the ping that came meanwhile, if any. */
@@ -273,10 +303,10 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       this.#closeSent = true;
       // §5.5.1: answer with a close frame, echoing the code (none for 1005) and the reason, as
       // Deno and Bun do.
-      this.#output(closeFrame(code, reason));
+      this.#frame(CLOSE, encodeClosePayload(code, reason));
     }
     // §7.1.1: the server closes the TCP connection first once the handshake is done.
-    this.#afterOutput(() => this.#socket.end());
+    this.#afterOutput(this.#end);
     this.#armTimer();
     this.events.closed(code, reason);
   }
@@ -285,30 +315,13 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.events.fail({ kind: "protocol", code: error.code, detail: error.message });
     // The core closes with error.code while open; if it was already closing, end here.
     if (!this.#closeSent) this.close(error.code, "");
-    this.#afterOutput(() => this.#socket.end());
+    this.#afterOutput(this.#end);
   }
 
-  #write(parts: [Uint8Array, Uint8Array], written?: () => void): boolean {
-    const socket = this.#socket;
-    if (!socket.writable) return false;
-    // Frames written in one tick leave in one syscall.
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
-    }
-    if (parts[1].byteLength === 0) {
-      socket.write(parts[0], written);
-      return !socket.writableNeedDrain;
-    }
-    socket.write(parts[0]);
-    return socket.write(parts[1], written);
-  }
-
-  /** @internal Ends the per-tick write batch. */
-  uncork(): void {
-    this.#corked = false;
-    this.#socket.uncork();
+  /** Queues a frame for this tick's write; false when the socket is over its high-water mark. */
+  #write(first: number, payload: string | Uint8Array, written?: () => void): boolean {
+    if (!this.#output.frame(first, payload, written)) return false;
+    return this.bufferedAmount < this.#socket.writableHighWaterMark;
   }
 
   #armTimer(): void {
@@ -335,13 +348,13 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       this.#socket.destroy();
     } else if (this.#silentFor >= this.#idleTimeout && !this.#pinged && !this.#closeSent) {
       this.#pinged = true;
-      this.#write(frame(Opcode.PING, EMPTY));
+      this.#write(PING, EMPTY);
     }
   }
 
   /** @internal The peer ended its side: ours ends too, once the frames waiting for a compression are out. */
   peerEnded(): void {
-    this.#afterOutput(() => this.#socket.end());
+    this.#afterOutput(this.#end);
   }
 
   /** @internal The TCP connection is gone. */
@@ -350,6 +363,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     clearTimeout(this.#timer);
     this.#parser.stop();
     this.#engine?.close();
+    this.#output.discard();
     this.#out = [];
     this.#outBytes = 0;
     this.events.closed(CloseCode.ABNORMAL, "");
@@ -359,6 +373,23 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
+// Frames' first bytes.
+const TEXT = firstByte(Opcode.TEXT);
+const BINARY = firstByte(Opcode.BINARY);
+const CLOSE = firstByte(Opcode.CLOSE);
+const PING = firstByte(Opcode.PING);
+const PONG = firstByte(Opcode.PONG);
+
+/**
+ * A frame that spans reads is copied into a buffer it fills whole, so zeroing it first is waste.
+ * Its own memory, never a slice of Node's shared pool (a message may be kept for long), and a
+ * plain `Uint8Array` like every message.
+ */
+function allocateUnzeroed(length: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
 // Reasons reading is held (bits of `#holds`).
 const BY_CORE = 1;
 const INFLATING = 2;
@@ -367,12 +398,17 @@ const INFLATING = 2;
 interface Outgoing {
   compress?: Uint8Array;
   isBinary?: boolean;
-  parts?: [Uint8Array, Uint8Array];
+  /** A ready frame: its first byte and payload. */
+  first?: number;
+  payload?: string | Uint8Array;
   then?: (() => void) | undefined;
 }
 
 function outgoingSize(item: Outgoing): number {
-  return item.compress ? item.compress.byteLength : item.parts ? item.parts[0].byteLength + item.parts[1].byteLength : 0;
+  const { compress, payload } = item;
+  if (compress) return compress.byteLength;
+  // A text's size in UTF-16 units is near enough for accounting.
+  return payload === undefined ? 0 : typeof payload === "string" ? payload.length : payload.byteLength;
 }
 
 // One sweep a second for every socket with an idle timeout, instead of a timer per socket.
@@ -395,9 +431,6 @@ function watchIdle(ws: NodeWebSocket): void {
 const OWNER = Symbol("rookery.websocket");
 type Tagged = Socket & { [OWNER]: NodeWebSocket };
 
-function uncork(ws: NodeWebSocket): void {
-  ws.uncork();
-}
 function onData(this: Tagged, chunk: Uint8Array): void {
   this[OWNER].received(chunk);
 }

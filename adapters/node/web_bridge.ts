@@ -5,6 +5,7 @@ import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ACCEPT_GUID } from "../../src/protocol/handshake.ts";
+import type { UpgradeRequest } from "../../src/upgrade.ts";
 
 /**
  * `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2): base64(SHA-1(key + GUID)). node:crypto
@@ -14,10 +15,14 @@ export function acceptValue(key: string): string {
   return createHash("sha1").update(key.trim() + ACCEPT_GUID).digest("base64");
 }
 
-/** A web `Request` for a node:http request; the body streams only when `withBody`. */
-export function toRequest(req: IncomingMessage, withBody: boolean): Request {
+/** The request's absolute URL, from its target and `Host` (throws a `TypeError` when none can be built). */
+function urlOf(req: IncomingMessage): URL {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const url = new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}`);
+  return new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}`);
+}
+
+/** A web `Request` for a node:http request; the body streams only when `withBody`. */
+export function toRequest(req: IncomingMessage, withBody: boolean, url: URL = urlOf(req)): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
@@ -31,6 +36,56 @@ export function toRequest(req: IncomingMessage, withBody: boolean): Request {
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
 }
+
+/**
+ * A node:http upgrade request as the handshake reads it: one URL parse, the headers read from
+ * `rawHeaders` as `Headers.get` would give them, and the web `Request` only if asked for.
+ * Throws a `TypeError` when no URL can be built from the target and `Host`.
+ */
+export function upgradeRequestOf(req: IncomingMessage): UpgradeRequest {
+  const url = urlOf(req);
+  const headers = new RawHeaders(req.rawHeaders);
+  let request: Request | undefined;
+  return {
+    method: req.method ?? "GET",
+    url: url.href,
+    pathname: url.pathname,
+    headers,
+    request: () => (request ??= toRequest(req, false, url)),
+  };
+}
+
+/** `Headers.get` over node:http's `rawHeaders`, for the few names a handshake reads. */
+class RawHeaders {
+  readonly #raw: string[];
+  constructor(raw: string[]) {
+    this.#raw = raw;
+  }
+
+  /** The values of `name` (lower case), joined with ", " as `Headers` joins them; `null` when absent. */
+  get(name: string): string | null {
+    const raw = this.#raw;
+    let value: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (key.length !== name.length || key.toLowerCase() !== name) continue;
+      const v = trimHttpWhitespace(raw[i + 1]!);
+      value = value === null ? v : `${value}, ${v}`;
+    }
+    return value;
+  }
+}
+
+/** A header value without leading or trailing spaces and tabs, as `Headers` normalises it. */
+function trimHttpWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpSpace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpSpace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+const isHttpSpace = (c: number) => c === 0x20 || c === 0x09;
 
 /** Sends a web `Response` through a node:http `ServerResponse`, streaming its body. */
 export async function sendResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {

@@ -172,7 +172,9 @@ function burst(c: Case, side: Side, seconds: number): () => Promise<Figures> {
 }
 
 /** Every sub-scenario, Rookery and the bare echo both up throughout. */
-export async function runBare(quick: boolean): Promise<BareRow[]> {
+export async function runBare(quick: boolean, only?: string): Promise<BareRow[]> {
+  const cases = only === undefined ? CASES : CASES.filter((c) => c.id === only);
+  if (cases.length === 0) throw new Error(`no bare case "${only}": ${CASES.map((c) => c.id).join(", ")}`);
   const pairs = quick ? 4 : 16;
   const seconds = quick ? 0.4 : 1;
   const servers: RunningServer[] = [];
@@ -181,7 +183,7 @@ export async function runBare(quick: boolean): Promise<BareRow[]> {
     servers.push(await startServer("node", ROOKERY));
     servers.push(await startServer("node", BARE));
     const [rookery, bare] = servers as [RunningServer, RunningServer];
-    for (const c of CASES) {
+    for (const c of cases) {
       process.stdout.write(`bare: ${c.title} ...`);
       const sides: [Side, Side] = [
         { who: "node Rookery", server: rookery, clients: [] },

@@ -11,7 +11,7 @@ import { CloseCode, type CloseCodeValue } from "../close_codes.ts";
 import { WebSocketError } from "../errors.ts";
 import { tooBigMessage } from "../limits.ts";
 import { decodeClosePayload } from "./close_payload.ts";
-import { ByteQueue } from "./byte_queue.ts";
+import { type Allocate, ByteQueue } from "./byte_queue.ts";
 import { unmask } from "./bytes.ts";
 import { headerProblem } from "./frame_header.ts";
 import { compressedBound } from "./permessage_deflate.ts";
@@ -44,9 +44,13 @@ export interface ParserOptions {
   maxFragments: number;
   /** permessage-deflate was negotiated: RSV1 messages go to `compressed`. Default: false. */
   deflate?: boolean;
+  /**
+   * Makes the buffer a frame that spans reads is filled into; it is overwritten whole, so a
+   * runtime's unzeroed allocation fits (Node's `Buffer.allocUnsafe`). Default: a new `Uint8Array`.
+   */
+  allocate?: Allocate;
 }
 
-const EMPTY: Uint8Array = new Uint8Array(0);
 
 // Parser states: what the parser waits for next.
 const HEADER = 0;
@@ -64,7 +68,7 @@ export class FrameParser {
   readonly #deflate: boolean;
   /** What a compressed message may take on the wire: deflate can outgrow its input a little. */
   readonly #maxCompressed: number;
-  readonly #bytes = new ByteQueue();
+  readonly #bytes: ByteQueue;
   #state = HEADER;
   // The frame being read.
   #fin = false;
@@ -73,7 +77,7 @@ export class FrameParser {
   #rsv1 = false;
   #masked = false;
   #length = 0;
-  #mask = EMPTY;
+  readonly #mask = new Uint8Array(4);
   // The fragmented message being reassembled, if any.
   #message: Reassembly | undefined;
   // Flow control: while paused, bytes are kept but no further frame is read.
@@ -87,6 +91,7 @@ export class FrameParser {
     this.#maxFragments = options.maxFragments;
     this.#deflate = options.deflate ?? false;
     this.#maxCompressed = compressedBound(options.maxPayload);
+    this.#bytes = new ByteQueue(options.allocate);
   }
 
   /** Whether the parser has stopped (after a close frame or an error). */
@@ -150,8 +155,7 @@ export class FrameParser {
           break;
         case MASK:
           if (this.#bytes.length < 4) return;
-          this.#mask = this.#bytes.take(4);
-          this.#state = PAYLOAD;
+          this.#readMask();
           break;
         case PAYLOAD:
           if (this.#bytes.length < this.#length) return;
@@ -173,9 +177,10 @@ export class FrameParser {
   }
 
   #readHeader(): void {
-    const b = this.#bytes.take(2);
-    const b0 = b[0]!;
-    const b1 = b[1]!;
+    const bytes = this.#bytes;
+    const b0 = bytes.peek(0);
+    const b1 = bytes.peek(1);
+    bytes.skip(2);
     this.#fin = (b0 & 0x80) !== 0;
     this.#opcode = b0 & 0x0f;
     this.#rsv1 = (b0 & 0x40) !== 0;
@@ -194,20 +199,34 @@ export class FrameParser {
   }
 
   #readLength16(): void {
-    const b = this.#bytes.take(2);
-    this.#length = (b[0]! << 8) | b[1]!;
+    const bytes = this.#bytes;
+    this.#length = (bytes.peek(0) << 8) | bytes.peek(1);
+    bytes.skip(2);
     this.#afterLength();
   }
 
+  /** A big-endian 32-bit word at `at` from the front of the queue. */
+  #word(at: number): number {
+    const bytes = this.#bytes;
+    return ((bytes.peek(at) << 24) | (bytes.peek(at + 1) << 16) | (bytes.peek(at + 2) << 8) | bytes.peek(at + 3)) >>> 0;
+  }
+
+  #readMask(): void {
+    const mask = this.#mask;
+    for (let i = 0; i < 4; i++) mask[i] = this.#bytes.peek(i);
+    this.#bytes.skip(4);
+    this.#state = PAYLOAD;
+  }
+
   #readLength64(): void {
-    const b = this.#bytes.take(8);
-    const view = new DataView(b.buffer, b.byteOffset, 8);
-    const high = view.getUint32(0);
+    const high = this.#word(0);
+    const low = this.#word(4);
+    this.#bytes.skip(8);
     // §5.2: the most significant bit of a 64-bit length must be 0.
     if (high & 0x80000000) return this.#fail(CloseCode.PROTOCOL_ERROR, "64-bit payload length with the high bit set");
     // Past 2^53 a length cannot even be represented, let alone buffered.
     if (high >= 0x200000) return this.#fail(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#maxPayload));
-    this.#length = high * 0x100000000 + view.getUint32(4);
+    this.#length = high * 0x100000000 + low;
     this.#afterLength();
   }
 

@@ -1,55 +1,44 @@
 /**
- * Server frames (RFC 6455 §5.2): never masked. One encoder; each frame is returned as its
- * header and payload apart, so a large payload is written without being copied.
+ * Server frame headers (RFC 6455 §5.2), written in place: the adapter that owns the output
+ * buffer (adapters/node/frame_output.ts) puts each header right before its payload, so a frame
+ * costs no allocation of its own. Server frames are never masked, and the server never
+ * fragments: every frame is final.
  */
-import { encodeClosePayload } from "./close_payload.ts";
-import { Opcode } from "./opcodes.ts";
 
-const encoder = new TextEncoder();
-
-/**
- * The header of an unmasked, final (FIN) frame carrying `length` payload bytes: the server never
- * fragments. `compressed` sets RSV1, the mark of a permessage-deflate message (RFC 7692 §6).
- */
-export function frameHeader(opcode: number, length: number, compressed = false): Uint8Array {
-  const first = (compressed ? 0xc0 : 0x80) | opcode;
-  if (length < 126) return Uint8Array.of(first, length);
-  if (length < 0x10000) return Uint8Array.of(first, 126, length >>> 8, length & 0xff);
-  const header = new Uint8Array(10);
-  header[0] = first;
-  header[1] = 127;
-  const view = new DataView(header.buffer);
-  view.setUint32(2, Math.floor(length / 0x100000000));
-  view.setUint32(6, length >>> 0);
-  return header;
+/** A frame's first byte: FIN, RSV1 when `compressed` (a permessage-deflate message, RFC 7692 §6), the opcode. */
+export function firstByte(opcode: number, compressed = false): number {
+  return (compressed ? 0xc0 : 0x80) | opcode;
 }
 
-/** A frame as `[header, payload]`. */
-export function frame(opcode: number, payload: Uint8Array): [Uint8Array, Uint8Array] {
-  return [frameHeader(opcode, payload.byteLength), payload];
+/** The bytes a header takes for a payload of `length` bytes: 2, 4 (16-bit length) or 10 (64-bit). */
+export function headerSize(length: number): number {
+  return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
 }
 
-// The last text frame encoded: a publish sends one string to every subscriber, so it is
-// encoded once. Strings are immutable, so the cache cannot go stale.
-let lastText: string | undefined;
-let lastTextFrame: [Uint8Array, Uint8Array] | undefined;
-
-/** A text or binary message as one frame. */
-export function messageFrame(message: string | Uint8Array): [Uint8Array, Uint8Array] {
-  if (typeof message !== "string") return frame(Opcode.BINARY, message);
-  if (message !== lastText || !lastTextFrame) {
-    lastTextFrame = frame(Opcode.TEXT, encoder.encode(message));
-    lastText = message;
+/** Writes the header of an unmasked frame carrying `length` bytes at `into[at]`; returns its size. */
+export function writeHeader(into: Uint8Array, at: number, first: number, length: number): number {
+  into[at] = first;
+  if (length < 126) {
+    into[at + 1] = length;
+    return 2;
   }
-  return lastTextFrame;
-}
-
-/** A close frame with `code` (1005: no body) and `reason`. */
-export function closeFrame(code: number, reason = ""): [Uint8Array, Uint8Array] {
-  return frame(Opcode.CLOSE, encodeClosePayload(code, reason));
-}
-
-/** A compressed data message (its deflate bytes, tail already removed) as one frame with RSV1. */
-export function compressedFrame(isBinary: boolean, payload: Uint8Array): [Uint8Array, Uint8Array] {
-  return [frameHeader(isBinary ? Opcode.BINARY : Opcode.TEXT, payload.byteLength, true), payload];
+  if (length < 0x10000) {
+    into[at + 1] = 126;
+    into[at + 2] = length >>> 8;
+    into[at + 3] = length & 0xff;
+    return 4;
+  }
+  into[at + 1] = 127;
+  // 2^53 at most: the high word fits in 21 bits, the low one is taken apart without overflow.
+  const high = Math.floor(length / 0x100000000);
+  const low = length >>> 0;
+  into[at + 2] = high >>> 24;
+  into[at + 3] = (high >>> 16) & 0xff;
+  into[at + 4] = (high >>> 8) & 0xff;
+  into[at + 5] = high & 0xff;
+  into[at + 6] = low >>> 24;
+  into[at + 7] = (low >>> 16) & 0xff;
+  into[at + 8] = (low >>> 8) & 0xff;
+  into[at + 9] = low & 0xff;
+  return 10;
 }

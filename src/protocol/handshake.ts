@@ -5,6 +5,9 @@
 /** The GUID RFC 6455 §1.3 concatenates with the client key. */
 export const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+/** What the handshake reads headers through: a `Headers`, or an adapter's lighter equivalent (lower-case names, repeats joined with ", "). */
+export type HeaderReader = Pick<Headers, "get">;
+
 /** Why a request cannot be upgraded: the HTTP answer to give instead. */
 export interface HandshakeProblem {
   status: 400 | 426;
@@ -22,7 +25,7 @@ export function hasToken(header: string | null, token: string): boolean {
 }
 
 /** Whether the request asks for a WebSocket upgrade at all (`Upgrade: websocket`). */
-export function isUpgradeRequest(headers: Headers): boolean {
+export function isUpgradeRequest(headers: HeaderReader): boolean {
   return hasToken(headers.get("upgrade"), "websocket");
 }
 
@@ -30,7 +33,7 @@ export function isUpgradeRequest(headers: Headers): boolean {
  * Validates an upgrade request (§4.2.1). Returns the problem to answer with, or `undefined`
  * when the request is a well-formed version-13 handshake.
  */
-export function checkHandshake(method: string, headers: Headers): HandshakeProblem | undefined {
+export function checkHandshake(method: string, headers: HeaderReader): HandshakeProblem | undefined {
   if (!isUpgradeRequest(headers)) {
     return {
       status: 426,
@@ -63,7 +66,7 @@ export function isValidKey(key: string | null): key is string {
 }
 
 /** The client's offered subprotocols (`Sec-WebSocket-Protocol`), in order, trimmed. */
-export function offeredProtocols(headers: Headers): string[] {
+export function offeredProtocols(headers: HeaderReader): string[] {
   const header = headers.get("sec-websocket-protocol");
   if (!header) return [];
   return header.split(",").map((p) => p.trim()).filter((p) => p !== "");

@@ -327,3 +327,33 @@ describe("reusePort", () => {
     expect(["22.12.0", "23.1.0", "24.21.0", "26.0.0"].map(supportsReusePort)).toEqual([true, true, true, true]);
   });
 });
+
+describe("publishing on real sockets", () => {
+  it("texts of every size (in the output slab, past it, non-ASCII) reach every subscriber whole, in order, and not the sender", async () => {
+    const app = quietApp();
+    app
+      .ws("/room")
+      .onopen((c) => c.subscribe("feed"))
+      .onmessage((c, m) => c.publish("feed", m));
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    try {
+      const clients = await Promise.all(Array.from({ length: 4 }, () => RawClient.handshake(s.port, "/room")));
+      await expect.poll(() => app.subscribers("feed")).toBe(4);
+      // 30,000 units may take 90,000 bytes: too long to encode in place, so it goes out from bytes encoded once.
+      const texts = ["short", "é".repeat(200), "x".repeat(21_000), "日本".repeat(15_000), "last"];
+      for (const t of texts) clients[0]!.write(clientFrame(1, t));
+      for (const c of clients.slice(1)) await c.until(() => c.frames.length >= texts.length, 5000);
+      for (const c of clients.slice(1)) expect(c.frames.map((f) => f.payload.toString("utf8"))).toEqual(texts);
+      expect(clients.slice(1).every((c) => c.frames.every((f) => f.opcode === 1 && f.fin))).toBe(true);
+      expect(clients[0]!.frames).toEqual([]);
+      // A binary publish between them goes out as binary.
+      clients[1]!.write(clientFrame(2, Uint8Array.of(1, 2, 3)));
+      await clients[0]!.until(() => clients[0]!.frames.length === 1, 5000);
+      expect(clients[0]!.frames[0]!.opcode).toBe(2);
+      expect([...clients[0]!.frames[0]!.payload]).toEqual([1, 2, 3]);
+      for (const c of clients) c.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -31,6 +31,38 @@ describe("ByteQueue", () => {
     );
   });
 
+  it("peek, skip and take agree with the bytes pushed, whatever the chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 20 }),
+        fc.array(fc.tuple(fc.constantFrom("peek", "skip", "take"), fc.integer({ min: 0, max: 15 }))),
+        (sizes, ops) => {
+          const q = new ByteQueue();
+          let pushed = 0;
+          for (const n of sizes) {
+            q.push(range(pushed, n));
+            pushed += n;
+          }
+          let front = 0;
+          for (const [op, r] of ops) {
+            if (q.length === 0) break;
+            if (op === "peek") {
+              const i = r % q.length;
+              expect(q.peek(i)).toBe((front + i) & 0xff);
+              continue;
+            }
+            const n = Math.min(r, q.length);
+            if (op === "skip") q.skip(n);
+            else expect(q.take(n)).toEqual(range(front, n));
+            front += n;
+            expect(q.length).toBe(pushed - front);
+          }
+        },
+      ),
+      { seed: 6455 },
+    );
+  });
+
   it("a read inside one chunk is a view of it, the chunk's rest stays for the next read", () => {
     const q = new ByteQueue();
     const chunk = range(0, 10);
@@ -87,5 +119,20 @@ describe("ByteQueue", () => {
     q.push(range(100, 3));
     expect(q.length).toBe(3);
     expect([...q.take(3)]).toEqual([100, 101, 102]);
+  });
+
+  it("a read that spans chunks fills the allocator's buffer whole: dirty memory from it never shows", () => {
+    const sizes: number[] = [];
+    const q = new ByteQueue((n) => {
+      sizes.push(n);
+      return new Uint8Array(n).fill(0xee);
+    });
+    q.push(range(0, 3));
+    q.push(range(3, 4));
+    q.push(range(7, 10));
+    expect([...q.take(2)]).toEqual([0, 1]);
+    expect([...q.take(9)]).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Only the read across chunks allocated; the one inside a chunk was a view.
+    expect(sizes).toEqual([9]);
   });
 });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { unmask } from "../../src/protocol/bytes.ts";
+
+/** §5.3 byte by byte: the reference the word-at-a-time unmask must agree with. */
+function unmaskedByHand(data: Uint8Array, mask: Uint8Array): Uint8Array {
+  return data.map((b, i) => b ^ mask[i % 4]!);
+}
+
+describe("unmask", () => {
+  it("agrees with the byte-by-byte XOR at every length and alignment", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 600 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 7 }),
+        (payload, mask, offset, slack) => {
+          // The payload sits at any offset of a larger buffer, as in a socket read; bytes around it stay untouched.
+          const memory = new Uint8Array(offset + payload.byteLength + slack).fill(0xa5);
+          memory.set(payload, offset);
+          const view = memory.subarray(offset, offset + payload.byteLength);
+          unmask(view, mask);
+          expect(view).toEqual(unmaskedByHand(payload, mask));
+          expect(memory.subarray(0, offset).every((b) => b === 0xa5)).toBe(true);
+          expect(memory.subarray(offset + payload.byteLength).every((b) => b === 0xa5)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("unmasking twice gives the payload back (the mask is an involution)", () => {
+    const payload = Uint8Array.from({ length: 1000 }, (_, i) => (i * 31) & 0xff);
+    const data = payload.slice();
+    const mask = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
+    unmask(data, mask);
+    expect(data).not.toEqual(payload);
+    unmask(data, mask);
+    expect(data).toEqual(payload);
+  });
+});
