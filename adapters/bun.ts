@@ -46,7 +46,8 @@ import type { ResolvedDeflate } from "../src/protocol/deflate_params.ts";
 import type { RouteRecord } from "../src/route.ts";
 import type { SocketFailure, SocketPort } from "../src/socket_port.ts";
 import { ServerHost } from "../src/server_host.ts";
-import type { NativeServer } from "../src/topics.ts";
+import type { NativeServer, NativeTopics } from "../src/topics.ts";
+import type { SendStatus } from "../src/connection.ts";
 import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
 import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
 import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
@@ -154,38 +155,59 @@ export function bunPayloadLimit(app: Rookery): number {
   return Math.max(1, Math.min(app.largestPayloadLimit(), BUN_MAX_PAYLOAD));
 }
 
-function portOf(ws: BunSocket): SocketPort {
-  const data = ws.data;
-  // `threshold - 1`: a message of exactly `threshold` bytes is compressed. Infinity stays Infinity.
-  const compressAbove = data.deflate ? data.deflate.threshold - 1 : Infinity;
-  return {
-    // Topics use Bun's native pub/sub: same semantics (ws.publish skips the sender).
-    native: {
-      subscribe(topic) {
-        ws.subscribe(topic);
-        follow(data, topic, true);
-      },
-      unsubscribe(topic) {
-        ws.unsubscribe(topic);
-        follow(data, topic, false);
-      },
-      publish: (topic, message) => void ws.publish(topic, message, compressesPublish(data.server, topic, message)),
-      server: data.server,
-    },
-    send(message) {
-      // Bun compresses only what it is asked to, and ignores the flag where nothing was agreed.
-      const compress = exceedsLimit(message, compressAbove);
-      const result = typeof message === "string" ? ws.sendText(message, compress) : ws.sendBinary(message, compress);
-      // Bun: -1 queued with backpressure, 0 dropped, otherwise bytes sent.
-      return result === -1 ? "backpressure" : result === 0 && ws.readyState !== 1 ? "dropped" : "sent";
-    },
-    close(code, reason) {
-      if (ws.readyState === 1) ws.close(code, reason);
-    },
-    get bufferedAmount() {
-      return ws.getBufferedAmount();
-    },
-  };
+/**
+ * The core's port over one Bun socket, and its native topics (Bun's pub/sub: same semantics,
+ * `ws.publish` skips the sender). One object per socket with its methods on the prototype: no
+ * closures per connection.
+ */
+class BunPort implements SocketPort, NativeTopics {
+  readonly #ws: BunSocket;
+  /** Sends from this many bytes up are compressed: `threshold - 1`, so exactly `threshold` is; Infinity stays Infinity. */
+  readonly #compressAbove: number;
+
+  constructor(ws: BunSocket) {
+    this.#ws = ws;
+    this.#compressAbove = ws.data.deflate ? ws.data.deflate.threshold - 1 : Infinity;
+  }
+
+  get native(): NativeTopics {
+    return this;
+  }
+
+  get server(): NativeServer {
+    return this.#ws.data.server;
+  }
+
+  subscribe(topic: string): void {
+    this.#ws.subscribe(topic);
+    follow(this.#ws.data, topic, true);
+  }
+
+  unsubscribe(topic: string): void {
+    this.#ws.unsubscribe(topic);
+    follow(this.#ws.data, topic, false);
+  }
+
+  publish(topic: string, message: string | Uint8Array): void {
+    this.#ws.publish(topic, message, compressesPublish(this.#ws.data.server, topic, message));
+  }
+
+  send(message: string | Uint8Array): SendStatus {
+    const ws = this.#ws;
+    // Bun compresses only what it is asked to, and ignores the flag where nothing was agreed.
+    const compress = exceedsLimit(message, this.#compressAbove);
+    const result = typeof message === "string" ? ws.sendText(message, compress) : ws.sendBinary(message, compress);
+    // Bun: -1 queued with backpressure, 0 dropped, otherwise bytes sent.
+    return result === -1 ? "backpressure" : result === 0 && ws.readyState !== 1 ? "dropped" : "sent";
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#ws.readyState === 1) this.#ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.getBufferedAmount();
+  }
 }
 
 /** The `ws.data` records Rookery made; every other socket was upgraded by the user's own code. */
@@ -274,7 +296,11 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     closeOnBackpressureLimit: (app.options.slowReader ?? "close") === "close",
     open(ws) {
       if (!ours(ws)) return passOn("open", () => foreign.open?.(ws));
-      ws.data.events = host.connect(ws.data.acceptance, portOf(ws), ws.remoteAddress);
+      const data = ws.data;
+      data.events = host.connect(data.acceptance!, new BunPort(ws), ws.remoteAddress);
+      // What the connection needs of the handshake is in it now; the rest (headers, the route's
+      // options) would stay alive with the socket.
+      data.acceptance = undefined;
     },
     message(ws, message) {
       if (!ours(ws)) return passOn("message", () => foreign.message?.(ws, message));

@@ -124,60 +124,103 @@ function compressionRefusal(app: Rookery): TypeError | undefined {
 export type DenoInfo = Deno.ServeHandlerInfo<Deno.NetAddr>;
 type DenoHost = ServerHost<DenoInfo | undefined>;
 
-/** Turns Deno's socket into the core's `SocketPort` and reports its events to the core. */
-function wire(host: DenoHost, acceptance: Acceptance, socket: WebSocket, remoteAddress: string | undefined): void {
-  socket.binaryType = "arraybuffer";
-  let events: SocketEvents | undefined;
+/**
+ * The core's port over one Deno socket, and the listener of its events (`handleEvent`: one
+ * object per socket, no closure per event or per connection).
+ */
+class DenoPort implements SocketPort {
+  readonly #socket: WebSocket;
+  readonly #host: DenoHost;
+  readonly #remoteAddress: string | undefined;
+  /** Until the socket opens; dropped then, so the handshake's leftovers do not live as long as the socket. */
+  #acceptance: Acceptance | undefined;
+  #events: SocketEvents | undefined;
   // Deno has no drain event: after a backpressured send, watch the buffer empty.
-  let drainTimer: ReturnType<typeof setInterval> | undefined;
-  let closeTimer: ReturnType<typeof setTimeout> | undefined;
-  const watchDrain = () => {
-    drainTimer ??= setInterval(() => {
-      if (socket.bufferedAmount > HIGH_WATER_MARK) return;
-      clearInterval(drainTimer);
-      drainTimer = undefined;
-      events?.drain();
-    }, 10);
-  };
-  const port: SocketPort = {
-    send(message): SendStatus {
-      if (socket.readyState !== WebSocket.OPEN) return "dropped";
-      socket.send(message);
-      if (socket.bufferedAmount <= HIGH_WATER_MARK) return "sent";
-      watchDrain();
-      return "backpressure";
-    },
-    close(code, reason) {
-      if (socket.readyState !== WebSocket.OPEN) return;
-      socket.close(code, reason);
-      // Deno waits for the peer's close frame without end, and JavaScript cannot abort the
-      // socket: after closeTimeout the connection is reported closed (1006) so its lifecycle
-      // ends; Deno frees the socket itself when its idle ping goes unanswered.
-      closeTimer = setTimeout(() => events?.closed(CloseCode.ABNORMAL, ""), host.closeTimeout);
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-  };
-  socket.onopen = () => {
-    events = host.connect(acceptance, port, remoteAddress);
-  };
-  socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
-    const data = e.data;
-    if (typeof data === "string") events?.message(data, false);
-    else events?.message(new Uint8Array(data), true);
-  };
-  // Deno reports a dropped or broken connection (including protocol errors, which it
-  // answers by dropping the TCP connection) as an error event, then a close with code 0.
-  socket.onerror = (e: Event) => {
-    const message = e instanceof ErrorEvent && e.message ? e.message : "WebSocket error";
-    events?.fail(message === DENO_IDLE_TIMEOUT ? { kind: "idle", detail: message } : { kind: "lost", detail: message });
-  };
-  socket.onclose = (e: CloseEvent) => {
-    clearInterval(drainTimer);
-    clearTimeout(closeTimer);
-    events?.closed(e.code === 0 ? CloseCode.ABNORMAL : e.code, e.reason);
-  };
+  #drainTimer: ReturnType<typeof setInterval> | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(host: DenoHost, acceptance: Acceptance, socket: WebSocket, remoteAddress: string | undefined) {
+    this.#host = host;
+    this.#acceptance = acceptance;
+    this.#socket = socket;
+    this.#remoteAddress = remoteAddress;
+    socket.binaryType = "arraybuffer";
+    for (const type of EVENTS) socket.addEventListener(type, this);
+  }
+
+  send(message: string | Uint8Array): SendStatus {
+    const socket = this.#socket;
+    if (socket.readyState !== WebSocket.OPEN) return "dropped";
+    socket.send(message);
+    if (socket.bufferedAmount <= HIGH_WATER_MARK) return "sent";
+    this.#drainTimer ??= setInterval(watchDrain, 10, this);
+    return "backpressure";
+  }
+
+  /** @internal Ten milliseconds passed while backpressured. */
+  drainTick(): void {
+    if (this.#socket.bufferedAmount > HIGH_WATER_MARK) return;
+    clearInterval(this.#drainTimer);
+    this.#drainTimer = undefined;
+    this.#events?.drain();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    this.#socket.close(code, reason);
+    // Deno waits for the peer's close frame without end, and JavaScript cannot abort the
+    // socket: after closeTimeout the connection is reported closed (1006) so its lifecycle
+    // ends; Deno frees the socket itself when its idle ping goes unanswered.
+    this.#closeTimer = setTimeout(closeTimedOut, this.#host.closeTimeout, this);
+  }
+
+  /** @internal The peer never answered our close. */
+  closeTimedOut(): void {
+    this.#events?.closed(CloseCode.ABNORMAL, "");
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /** @internal The socket's events. */
+  handleEvent(e: Event): void {
+    switch (e.type) {
+      case "open":
+        this.#events = this.#host.connect(this.#acceptance!, this, this.#remoteAddress);
+        this.#acceptance = undefined;
+        return;
+      case "message": {
+        const data = (e as MessageEvent<string | ArrayBuffer>).data;
+        if (typeof data === "string") this.#events?.message(data, false);
+        else this.#events?.message(new Uint8Array(data), true);
+        return;
+      }
+      case "error": {
+        // Deno reports a dropped or broken connection (including protocol errors, which it
+        // answers by dropping the TCP connection) as an error event, then a close with code 0.
+        const message = e instanceof ErrorEvent && e.message ? e.message : "WebSocket error";
+        this.#events?.fail(message === DENO_IDLE_TIMEOUT ? { kind: "idle", detail: message } : { kind: "lost", detail: message });
+        return;
+      }
+      case "close": {
+        clearInterval(this.#drainTimer);
+        clearTimeout(this.#closeTimer);
+        const { code, reason } = e as CloseEvent;
+        this.#events?.closed(code === 0 ? CloseCode.ABNORMAL : code, reason);
+      }
+    }
+  }
+}
+
+const EVENTS = ["open", "message", "error", "close"] as const;
+
+function watchDrain(port: DenoPort): void {
+  port.drainTick();
+}
+
+function closeTimedOut(port: DenoPort): void {
+  port.closeTimedOut();
 }
 
 /** The `Deno.serve` handler of `host`. */
@@ -206,7 +249,7 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise
         idleTimeout: acceptance.idleTimeout,
       });
       for (const [name, value] of acceptance.headers) response.headers.set(name, value);
-      wire(host, acceptance, socket, known?.remoteAddr.hostname);
+      new DenoPort(host, acceptance, socket, known?.remoteAddr.hostname);
       return response;
     } catch (error) {
       // Deno would answer 500 itself, with a stack in its log for every such request.

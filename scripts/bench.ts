@@ -11,6 +11,8 @@
  *   npm run bench -- --scenario deflate-memory   (compression: memory per idle connection, Node)
  *   npm run bench -- --scenario bare       (Rookery on Node vs a bare node:net echo, paired bursts)
  *   npm run bench -- --scenario bare --case binary64k   (one of its cases: small, single, text16k, binary64k, handshake)
+ *   npm run bench -- --scenario paired     (the same paired bursts against ws on Node, raw Bun.serve, raw Deno;
+ *                                           --baseline node-ws|bun-raw|deno-raw for one, --case for one case)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
@@ -38,7 +40,7 @@ import {
   runDeflateMemory,
   runDeflateThroughput,
 } from "./bench/deflate.ts";
-import { type BareRow, renderBare, runBare } from "./bench/bare.ts";
+import { BASELINES, type BareRow, renderBare, runBare } from "./bench/bare.ts";
 import { type Runtime, startServer } from "./spawn_server.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -92,7 +94,8 @@ const better = (metric: string) => (metric === "p50_us" || metric === "p99_us" |
 const scaleOutOnly = onlyScenario === "scaleout";
 const deflateOnly = onlyScenario === "deflate" || onlyScenario === "deflate-memory";
 const bareOnly = onlyScenario === "bare";
-const tableSkipped = scaleOutOnly || deflateOnly || bareOnly;
+const pairedOnly = onlyScenario === "paired";
+const tableSkipped = scaleOutOnly || deflateOnly || bareOnly || pairedOnly;
 for (let round = 1; round <= (tableSkipped ? 0 : rounds); round++) {
   // Alternate the order, so no server always runs first (cold machine) or last (warm one).
   const order = round % 2 === 1 ? servers : [...servers].reverse();
@@ -154,12 +157,16 @@ if (deflateOnly || !onlyScenario) {
   writeFileSync(join(out, "deflate.md"), renderDeflate(throughput, memory, quick));
   console.log(readFileSync(join(out, "deflate.md"), "utf8"));
 }
-if (bareOnly || (!onlyScenario && (!onlyRuntime || onlyRuntime === "node"))) {
-  // Node only: the bare echo is written on node:net.
-  const rows: BareRow[] = onlyRuntime && onlyRuntime !== "node" ? [] : await runBare(quick, only("case"));
-  writeFileSync(join(out, "bare.json"), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
-  writeFileSync(join(out, "bare.md"), renderBare(rows, quick));
-  console.log(readFileSync(join(out, "bare.md"), "utf8"));
+if (bareOnly || pairedOnly || (!onlyScenario && (!onlyRuntime || onlyRuntime === "node"))) {
+  // `--scenario bare`: the bare echo; `--scenario paired`: every baseline (`--baseline ID` one of them).
+  const chosen = only("baseline");
+  const baselines = BASELINES.filter((b) => (pairedOnly ? chosen === undefined || b.id === chosen : b.id === "node-bare"));
+  const rows: BareRow[] = [];
+  for (const b of baselines) if (!onlyRuntime || onlyRuntime === b.target) rows.push(...(await runBare(quick, only("case"), b)));
+  const name = pairedOnly ? "paired" : "bare";
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+  writeFileSync(join(out, `${name}.md`), renderBare(rows, quick));
+  console.log(readFileSync(join(out, `${name}.md`), "utf8"));
 }
 if (scaleOutOnly || (!onlyScenario && !onlyRuntime)) {
   const rows = await runScaleOut(quick);

@@ -167,8 +167,9 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
  * body. Every refusal carries `Connection: close`.
  */
 export function decideUpgrade(app: Rookery, request: Request | UpgradeRequest, abilities: CodecAbilities = NO_ABILITIES): Promise<UpgradeDecision> {
+  // Before anything reads the URL: runtimes build it from the Host, which may not even parse.
+  if (!hasValidHost(request.headers)) return Promise.resolve({ kind: "respond", response: badHostResponse() });
   const source = request instanceof Request ? fromRequest(request) : request;
-  if (!hasValidHost(source.headers)) return Promise.resolve({ kind: "respond", response: badHostResponse() });
   const found = app.routes.find(source.pathname);
   return found ? decideRoute(app, source, found, abilities) : Promise.resolve(PASS);
 }

@@ -110,8 +110,8 @@ export interface BunGlobal {
 
 /** What Rookery keeps in Bun's `ws.data`: one per socket, for its whole life. */
 export interface BunSocketData {
-  /** @internal The accepted handshake: route, params, `data` and limits. */
-  acceptance: Acceptance;
+  /** @internal The accepted handshake (route, params, `data`, limits), until the socket opens. */
+  acceptance: Acceptance | undefined;
   /** @internal The connection's event sink, set when Bun opens the socket. */
   events: SocketEvents | undefined;
   /** @internal The server this socket belongs to, as the core's topics publish through it. */

@@ -24,12 +24,27 @@
  * The load runs in this process, under Node, with the raw client of raw_ws.ts.
  */
 import { Buffer } from "node:buffer";
-import { type RunningServer, startServer } from "../spawn_server.ts";
+import { type RunningServer, startServer, type Target } from "../spawn_server.ts";
 import { cpuSeconds, interleave, median, pump, type Spread, spread } from "./paired.ts";
 import { Client, frame, openMany, sleep } from "./raw_ws.ts";
 
 const ROOKERY = "scripts/bench/servers/rookery.ts";
-const BARE = "scripts/bench/servers/bare_echo.ts";
+
+/** A server Rookery is measured against, on the same runtime (each echoes on any path). */
+export interface Baseline {
+  id: string;
+  target: Target;
+  script: string;
+  label: string;
+}
+
+/** Every paired comparison the bench reports: the bare echo first (the floor), then each runtime's raw server or `ws`. */
+export const BASELINES: Baseline[] = [
+  { id: "node-bare", target: "node", script: "scripts/bench/servers/bare_echo.ts", label: "bare echo" },
+  { id: "node-ws", target: "node", script: "scripts/bench/servers/ws_node.ts", label: "ws" },
+  { id: "bun-raw", target: "bun", script: "scripts/bench/servers/bun_raw.ts", label: "raw Bun.serve" },
+  { id: "deno-raw", target: "deno", script: "scripts/bench/servers/deno_raw.ts", label: "raw Deno.upgradeWebSocket" },
+];
 const CLOSE = frame(8, Uint8Array.of(0x03, 0xe8));
 const TEXT32 = frame(1, Buffer.from("x".repeat(32)));
 
@@ -94,6 +109,9 @@ interface Figures {
 }
 
 export interface BareRow extends Spread {
+  /** The baseline's `id` and label (the `bare_*` fields are its figures). */
+  baseline: string;
+  baselineLabel: string;
   id: string;
   title: string;
   unit: string;
@@ -172,7 +190,7 @@ function burst(c: Case, side: Side, seconds: number): () => Promise<Figures> {
 }
 
 /** Every sub-scenario, Rookery and the bare echo both up throughout. */
-export async function runBare(quick: boolean, only?: string): Promise<BareRow[]> {
+export async function runBare(quick: boolean, only?: string, baseline: Baseline = BASELINES[0]!): Promise<BareRow[]> {
   const cases = only === undefined ? CASES : CASES.filter((c) => c.id === only);
   if (cases.length === 0) throw new Error(`no bare case "${only}": ${CASES.map((c) => c.id).join(", ")}`);
   const pairs = quick ? 4 : 16;
@@ -180,14 +198,14 @@ export async function runBare(quick: boolean, only?: string): Promise<BareRow[]>
   const servers: RunningServer[] = [];
   const rows: BareRow[] = [];
   try {
-    servers.push(await startServer("node", ROOKERY));
-    servers.push(await startServer("node", BARE));
+    servers.push(await startServer(baseline.target, ROOKERY));
+    servers.push(await startServer(baseline.target, baseline.script));
     const [rookery, bare] = servers as [RunningServer, RunningServer];
     for (const c of cases) {
-      process.stdout.write(`bare: ${c.title} ...`);
+      process.stdout.write(`${baseline.id}: ${c.title} ...`);
       const sides: [Side, Side] = [
-        { who: "node Rookery", server: rookery, clients: [] },
-        { who: "node bare echo", server: bare, clients: [] },
+        { who: `${baseline.target} Rookery`, server: rookery, clients: [] },
+        { who: `${baseline.target} ${baseline.label}`, server: bare, clients: [] },
       ];
       try {
         if (c.frames) {
@@ -202,6 +220,8 @@ export async function runBare(quick: boolean, only?: string): Promise<BareRow[]>
         const { runs: [r, b], ratios } = await interleave(pairs, runs, (f) => f.perS);
         const cpuRatios = r.map((x, i) => x.cpuUs / b[i]!.cpuUs);
         rows.push({
+          baseline: baseline.id,
+          baselineLabel: baseline.label,
           id: c.id,
           title: c.title,
           unit: c.unit,
@@ -238,15 +258,29 @@ const num = (n: number) => Math.round(n).toLocaleString("en-US");
 const us = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 export function renderBare(rows: BareRow[], quick: boolean): string {
+  const lines: string[] = [];
+  for (const baseline of BASELINES) {
+    const mine = rows.filter((r) => r.baseline === baseline.id);
+    if (mine.length > 0) lines.push(...renderTable(baseline, mine, quick));
+  }
+  return lines.join("\n");
+}
+
+function renderTable(baseline: Baseline, rows: BareRow[], quick: boolean): string[] {
+  const them = baseline.label;
+  const bareNote =
+    baseline.id === "node-bare"
+      ? "The bare echo (scripts/bench/servers/bare_echo.ts) is RFC 6455 by hand on node:net: strict, but nothing more than an echo needs. "
+      : "";
   const lines = [
-    `### Rookery on Node against a bare echo, ${new Date().toISOString().slice(0, 10)}, ${quick ? "quick" : "full"} run`,
+    `### Rookery on ${baseline.target} against ${them}, ${new Date().toISOString().slice(0, 10)}, ${quick ? "quick" : "full"} run`,
     "",
-    "The bare echo (scripts/bench/servers/bare_echo.ts) is RFC 6455 by hand on node:net: strict, but nothing more than an echo needs. " +
-      "Both servers up; paired bursts alternating between them (ABBA). Ratio = Rookery's rate over the bare echo's in neighbouring bursts " +
+    bareNote +
+      `Both servers up; paired bursts alternating between them (ABBA). Ratio = Rookery's rate over ${them}'s in neighbouring bursts ` +
       "(above 1.00 is better). CPU = the server's CPU time per message (or handshake) over the measured window; its ratio is Rookery's " +
-      "over the bare echo's per pair (above 1.00: Rookery spends more). Load CPU near 1.00 means the client was the limit.",
+      `over ${them}'s per pair (above 1.00: Rookery spends more). Load CPU near 1.00 means the client was the limit.`,
     "",
-    "| scenario | Rookery | bare echo | ratio: median | middle half (q1–q3) | min–max | CPU µs/msg Rookery / bare | CPU ratio: median (q1–q3) | server CPU Rookery / bare | load CPU | pairs × s |",
+    `| scenario | Rookery | ${them} | ratio: median | middle half (q1–q3) | min–max | CPU µs/msg Rookery / ${them} | CPU ratio: median (q1–q3) | server CPU Rookery / ${them} | load CPU | pairs × s |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
@@ -258,5 +292,5 @@ export function renderBare(rows: BareRow[], quick: boolean): string {
     );
   }
   lines.push("");
-  return lines.join("\n");
+  return lines;
 }

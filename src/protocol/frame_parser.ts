@@ -77,7 +77,8 @@ export class FrameParser {
   #rsv1 = false;
   #masked = false;
   #length = 0;
-  readonly #mask = new Uint8Array(4);
+  /** The masking key, its 4 bytes big-endian in one number. */
+  #mask = 0;
   // The fragmented message being reassembled, if any.
   #message: Reassembly | undefined;
   // Flow control: while paused, bytes are kept but no further frame is read.
@@ -212,8 +213,7 @@ export class FrameParser {
   }
 
   #readMask(): void {
-    const mask = this.#mask;
-    for (let i = 0; i < 4; i++) mask[i] = this.#bytes.peek(i);
+    this.#mask = this.#word(0);
     this.#bytes.skip(4);
     this.#state = PAYLOAD;
   }

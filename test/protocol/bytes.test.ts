@@ -7,7 +7,16 @@ function unmaskedByHand(data: Uint8Array, mask: Uint8Array): Uint8Array {
   return data.map((b, i) => b ^ mask[i % 4]!);
 }
 
+/** The key's 4 bytes in wire order as the one number `unmask` takes. */
+const maskNumber = (m: Uint8Array) => ((m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!) >>> 0;
+
 describe("unmask", () => {
+  it("the key's first byte applies to the payload's first byte (wire order)", () => {
+    const data = Uint8Array.of(0, 0, 0, 0, 0);
+    unmask(data, 0x12345678);
+    expect([...data]).toEqual([0x12, 0x34, 0x56, 0x78, 0x12]);
+  });
+
   it("agrees with the byte-by-byte XOR at every length and alignment", () => {
     fc.assert(
       fc.property(
@@ -20,7 +29,7 @@ describe("unmask", () => {
           const memory = new Uint8Array(offset + payload.byteLength + slack).fill(0xa5);
           memory.set(payload, offset);
           const view = memory.subarray(offset, offset + payload.byteLength);
-          unmask(view, mask);
+          unmask(view, maskNumber(mask));
           expect(view).toEqual(unmaskedByHand(payload, mask));
           expect(memory.subarray(0, offset).every((b) => b === 0xa5)).toBe(true);
           expect(memory.subarray(offset + payload.byteLength).every((b) => b === 0xa5)).toBe(true);
@@ -33,10 +42,9 @@ describe("unmask", () => {
   it("unmasking twice gives the payload back (the mask is an involution)", () => {
     const payload = Uint8Array.from({ length: 1000 }, (_, i) => (i * 31) & 0xff);
     const data = payload.slice();
-    const mask = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
-    unmask(data, mask);
+    unmask(data, 0x12345678);
     expect(data).not.toEqual(payload);
-    unmask(data, mask);
+    unmask(data, 0x12345678);
     expect(data).toEqual(payload);
   });
 });
