@@ -44,8 +44,8 @@ import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
 import { DEFAULT_IDLE_TIMEOUT, exceedsLimit } from "../src/limits.ts";
 import type { ResolvedDeflate } from "../src/protocol/deflate_params.ts";
 import type { RouteRecord } from "../src/route.ts";
-import type { SocketFailure, SocketPort } from "../src/socket_port.ts";
-import { ServerHost } from "../src/server_host.ts";
+import type { SocketEvents, SocketFailure, SocketPort } from "../src/socket_port.ts";
+import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { NativeServer, NativeTopics } from "../src/topics.ts";
 import type { SendStatus } from "../src/connection.ts";
 import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
@@ -210,11 +210,25 @@ class BunPort implements SocketPort, NativeTopics {
   }
 }
 
-/** The `ws.data` records Rookery made; every other socket was upgraded by the user's own code. */
-const accepted = new WeakSet<object>();
+/**
+ * Rookery's `ws.data`, a class so that Rookery's sockets are told from those the user's own code
+ * upgraded by `instanceof` (no registry of them to keep).
+ */
+class RookeryData implements BunSocketData {
+  acceptance: Acceptance | undefined;
+  events: SocketEvents | undefined = undefined;
+  readonly server: NativeServer;
+  readonly deflate: BunSocketData["deflate"];
+
+  constructor(acceptance: Acceptance, server: NativeServer, deflate: BunSocketData["deflate"]) {
+    this.acceptance = acceptance;
+    this.server = server;
+    this.deflate = deflate;
+  }
+}
 
 function ours(ws: BunSocket<unknown>): ws is BunSocket<BunSocketData> {
-  return typeof ws.data === "object" && ws.data !== null && accepted.has(ws.data);
+  return ws.data instanceof RookeryData;
 }
 
 /** One `NativeServer` per Bun server, so the core publishes once per server. */
@@ -231,21 +245,24 @@ function nativeServerOf(server: BunServer): NativeServer {
 
 type BunHost = ServerHost<BunServer>;
 
+function isEmpty(headers: Headers): boolean {
+  for (const _ of headers.keys()) return false;
+  return true;
+}
+
 /** The upgrade Bun does itself: `undefined` once upgraded, as Bun's `fetch` expects. */
 function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acceptance, deflate: ResolvedDeflate | false): Response | undefined {
-  const headers = new Headers(acceptance.headers);
   // An empty value stops Bun from echoing the client's first offer.
-  if (req.headers.has("sec-websocket-protocol")) headers.set("sec-websocket-protocol", acceptance.protocol);
+  const protocol = req.headers.has("sec-websocket-protocol");
+  let headers: Headers | undefined;
+  if (protocol || !isEmpty(acceptance.headers)) {
+    headers = new Headers(acceptance.headers);
+    if (protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
+  }
   const agreed = steerNegotiation(req, deflate);
-  const data: BunSocketData = {
-    acceptance,
-    events: undefined,
-    server: nativeServerOf(server),
-    deflate: agreed && { threshold: agreed.threshold, topics: new Set() },
-  };
-  accepted.add(data);
+  const data = new RookeryData(acceptance, nativeServerOf(server), agreed && { threshold: agreed.threshold, topics: new Set() });
   try {
-    if (server.upgrade(req, { data, headers })) return undefined;
+    if (server.upgrade(req, headers ? { data, headers } : { data })) return undefined;
   } catch (error) {
     // Never Bun's development error page (paths, source lines, a stack), whatever NODE_ENV is.
     return host.failedRequest(error);
@@ -270,10 +287,14 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     }
     return false;
   };
-  const fetch = async (req: Request, server: BunServer): Promise<Response | undefined> => {
-    const answer = await host.handle(req, server);
+  const reply = (answer: HostAnswer, req: Request, server: BunServer): Response | undefined => {
     if (answer.kind === "upgrade") return upgrade(host, req, server, answer.acceptance, deflateOf(answer.acceptance.route));
     return answer.endsConnection ? closingConnection(answer.response) : answer.response;
+  };
+  // An upgrade with nothing to wait for is answered within the call: no promise per handshake.
+  const fetch = (req: Request, server: BunServer): Response | undefined | Promise<Response | undefined> => {
+    const answer = host.handle(req, server);
+    return answer instanceof Promise ? answer.then((a) => reply(a, req, server)) : reply(answer, req, server);
   };
 
   // The user's handlers run inside Bun's socket events: a throw is theirs to see in the log, never Bun's.
@@ -350,7 +371,7 @@ export function handlers(
   fallback?: BunFetchHandler,
   options: BunHandlersOptions = {},
 ): {
-  fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
+  fetch: (req: Request, server: BunServer) => Response | undefined | Promise<Response | undefined>;
   websocket: BunWebSocketHandlers;
 } {
   return bunHandlers(new ServerHost(app, { fetch: fallback }), options.websocket);

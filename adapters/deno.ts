@@ -30,7 +30,7 @@ import type { Rookery } from "../src/app.ts";
 import { CloseCode } from "../src/close_codes.ts";
 import type { SendStatus } from "../src/connection.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
-import { ServerHost } from "../src/server_host.ts";
+import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { RouteRecord } from "../src/route.ts";
 import { type Acceptance, deflateSetting, type FetchHandler } from "../src/upgrade.ts";
 
@@ -224,7 +224,7 @@ function closeTimedOut(port: DenoPort): void {
 }
 
 /** The `Deno.serve` handler of `host`. */
-function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise<Response> {
+function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Response | Promise<Response> {
   const warned = new WeakSet<RouteRecord>();
   // Routes added after the start-up check: refusing them there is too late, failing their
   // upgrades would break a running server. Deno declines the offer itself.
@@ -236,10 +236,15 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise
         `its connections are served uncompressed. For compression on Deno, ${USE_NODE}`,
     );
   };
-  return async (req, info) => {
+  // An upgrade with nothing to wait for is answered within the call: no promise per handshake.
+  return (req, info) => {
     // Deno's `info` is only readable before the handler first awaits: a copy goes on.
     const known = info && { remoteAddr: info.remoteAddr, completed: info.completed };
-    const answer = await host.handle(req, known);
+    const answer = host.handle(req, known);
+    return answer instanceof Promise ? answer.then((a) => reply(a, req, known)) : reply(answer, req, known);
+  };
+
+  function reply(answer: HostAnswer, req: Request, known: DenoInfo | undefined): Response {
     if (answer.kind === "respond") return answer.endsConnection ? endingConnection(answer.response) : answer.response;
     const { acceptance } = answer;
     declineCompression(acceptance.route);
@@ -255,7 +260,7 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise
       // Deno would answer 500 itself, with a stack in its log for every such request.
       return endingConnection(host.failedRequest(error));
     }
-  };
+  }
 }
 
 /**
@@ -273,7 +278,7 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Promise
  * await server.shutdown();
  * ```
  */
-export function handler(app: Rookery, fallback?: DenoFetchHandler): (req: Request, info?: DenoInfo) => Promise<Response> {
+export function handler(app: Rookery, fallback?: DenoFetchHandler): (req: Request, info?: DenoInfo) => Response | Promise<Response> {
   const refusal = compressionRefusal(app);
   if (refusal) throw refusal;
   return denoHandler(new ServerHost(app, { fetch: fallback }));

@@ -11,6 +11,7 @@
  * - Messages waiting behind a pending handler are bounded (`maxBacklog`): past it the port
  *   stops reading, or, where it cannot, the connection fails with 1008.
  */
+import { isThenable } from "./thenable.ts";
 import { PreparedMessage } from "./prepared_message.ts";
 import type { Rookery } from "./app.ts";
 import { backlogCost, backlogMessage, isWastefulView, mayResume, overBacklog } from "./backlog.ts";
@@ -318,12 +319,4 @@ class Thrown {
   constructor(error: unknown) {
     this.error = error;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }

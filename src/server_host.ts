@@ -9,6 +9,7 @@ import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
 import { openConnection } from "./lifecycle.ts";
 import { DEFAULT_CLOSE_TIMEOUT, SHUTDOWN_MARGIN } from "./limits.ts";
 import { OpenSockets } from "./open_sockets.ts";
+import type { MaybePromise } from "./thenable.ts";
 import type { SocketEvents, SocketPort } from "./socket_port.ts";
 import {
   type Acceptance,
@@ -76,27 +77,33 @@ export class ServerHost<Env> {
 
   /**
    * The whole request flow for runtimes that hand over a `Request` (Deno, Bun): a WebSocket route
-   * is decided (upgrade or refusal), anything else goes to the fallback. Never rejects.
+   * is decided (upgrade or refusal), anything else goes to the fallback. Never throws or
+   * rejects. An upgrade with no `onaccept` promise to wait for is answered at once: no promise.
    */
-  async handle(request: Request, env: Env): Promise<HostAnswer> {
+  handle(request: Request, env: Env): MaybePromise<HostAnswer> {
+    const failed = (error: unknown): HostAnswer => ({ kind: "respond", response: this.failedRequest(error), endsConnection: true });
     try {
-      const decision = await this.decide(request);
-      if (decision.kind === "accept") return { kind: "upgrade", acceptance: decision.acceptance };
-      if (decision.kind === "respond") return { kind: "respond", response: decision.response, endsConnection: true };
-      const response = await this.fallback(request, env);
-      return { kind: "respond", response, endsConnection: refusesUpgrade(request, response) };
+      const decision = this.decide(request);
+      const answer = decision instanceof Promise ? decision.then((d) => this.#answer(d, request, env)) : this.#answer(decision, request, env);
+      return answer instanceof Promise ? answer.catch(failed) : answer;
     } catch (error) {
-      return { kind: "respond", response: this.failedRequest(error), endsConnection: true };
+      return failed(error);
     }
   }
 
-  /** Routes and decides an upgrade request (`decideUpgrade`); never rejects. */
-  decide(request: Request): Promise<UpgradeDecision> {
+  #answer(decision: UpgradeDecision, request: Request, env: Env): MaybePromise<HostAnswer> {
+    if (decision.kind === "accept") return { kind: "upgrade", acceptance: decision.acceptance };
+    if (decision.kind === "respond") return { kind: "respond", response: decision.response, endsConnection: true };
+    return this.fallback(request, env).then((response) => ({ kind: "respond", response, endsConnection: refusesUpgrade(request, response) }));
+  }
+
+  /** Routes and decides an upgrade request (`decideUpgrade`); never throws or rejects. */
+  decide(request: Request): MaybePromise<UpgradeDecision> {
     return decideUpgrade(this.app, request, this.#abilities);
   }
 
-  /** Decides an upgrade request already routed to `found` (`decideRoute`); never rejects. */
-  decideRoute(request: UpgradeRequest, found: RouteMatch): Promise<UpgradeDecision> {
+  /** Decides an upgrade request already routed to `found` (`decideRoute`); never throws or rejects. */
+  decideRoute(request: UpgradeRequest, found: RouteMatch): MaybePromise<UpgradeDecision> {
     return decideRoute(this.app, request, found, this.#abilities);
   }
 

@@ -5,6 +5,7 @@ import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAGMENTS, effectivePayloadLimit } fr
 import { negotiateDeflate, type NegotiatedDeflate, parseExtensions, type ResolvedDeflate } from "./protocol/deflate_params.ts";
 import { checkHandshake, type HeaderReader, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
+import { isThenable, type MaybePromise } from "./thenable.ts";
 
 /**
  * An upgrade request as the handshake reads it. Deno and Bun hand over a web `Request`
@@ -40,7 +41,7 @@ export interface Acceptance {
   readonly protocol: string;
   /** The client's `Sec-WebSocket-Key`. */
   readonly key: string;
-  /** Extra headers for the 101 response, from `onaccept` (protocol not included). */
+  /** Extra headers for the 101 response, from `onaccept` (protocol not included). Read only: it may be shared. */
   readonly headers: Headers;
   /** The route's effective message limit in bytes (`Infinity`: none). */
   readonly maxPayload: number;
@@ -81,6 +82,9 @@ export type UpgradeDecision =
   | { readonly kind: "accept"; readonly acceptance: Acceptance };
 
 const PASS: UpgradeDecision = { kind: "pass" };
+
+/** The extra 101 headers of an acceptance that has none: shared, so never to be modified. */
+const NO_HEADERS = new Headers();
 
 /** Default `maxBufferedAmount`: 16 MiB, Bun's own default backpressure limit. */
 export const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
@@ -166,32 +170,42 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
  * an `allowedOrigins` predicate, headers `Headers` refuses) becomes a logged 500 with a fixed
  * body. Every refusal carries `Connection: close`.
  */
-export function decideUpgrade(app: Rookery, request: Request | UpgradeRequest, abilities: CodecAbilities = NO_ABILITIES): Promise<UpgradeDecision> {
+export function decideUpgrade(app: Rookery, request: Request | UpgradeRequest, abilities: CodecAbilities = NO_ABILITIES): MaybePromise<UpgradeDecision> {
   // Before anything reads the URL: runtimes build it from the Host, which may not even parse.
-  if (!hasValidHost(request.headers)) return Promise.resolve({ kind: "respond", response: badHostResponse() });
+  if (!hasValidHost(request.headers)) return { kind: "respond", response: badHostResponse() };
   const source = request instanceof Request ? fromRequest(request) : request;
   const found = app.routes.find(source.pathname);
-  return found ? decideRoute(app, source, found, abilities) : Promise.resolve(PASS);
+  return found ? decideRoute(app, source, found, abilities) : PASS;
 }
 
 /**
  * {@link decideUpgrade} for a request already routed (`found`, from `app.routes.find` on its
  * pathname) whose `Host` was checked: an adapter that must know whether a path is Rookery's
  * before anything else (Node's, which leaves other paths to other listeners) routes only once.
+ * Decided at once (no promise) unless `onaccept` returns a promise.
  */
-export async function decideRoute(app: Rookery, request: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): Promise<UpgradeDecision> {
-  try {
-    const decision = await decide(app, request, found, abilities);
-    // Inside the try: a `Response.error()` from onaccept (status 0) cannot be copied to add the
-    // header, and is no HTTP answer anyway; it becomes the 500 below.
-    return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
-  } catch (error) {
+export function decideRoute(app: Rookery, request: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): MaybePromise<UpgradeDecision> {
+  const failed = (error: unknown): UpgradeDecision => {
     app.log(`WebSocket upgrade failed on ${request.pathname}`, error);
     return respond(500, "Internal Server Error", { connection: "close" });
+  };
+  try {
+    const decision = decide(app, request, found, abilities);
+    return decision instanceof Promise ? decision.then(closingRefusal).catch(failed) : closingRefusal(decision);
+  } catch (error) {
+    return failed(error);
   }
 }
 
-async function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): Promise<UpgradeDecision> {
+/**
+ * A refusal gets `Connection: close`. This can throw: a `Response.error()` from onaccept (status
+ * 0) cannot be copied to add the header, and is no HTTP answer anyway; the caller makes it a 500.
+ */
+function closingRefusal(decision: UpgradeDecision): UpgradeDecision {
+  return decision.kind === "respond" ? { kind: "respond", response: closingConnection(decision.response) } : decision;
+}
+
+function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): MaybePromise<UpgradeDecision> {
   const { value: route, params } = found;
   const { headers } = source;
 
@@ -212,14 +226,32 @@ async function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, a
   if (origins && !originAllowed(origins, headers, request)) return respond(403, "Origin not allowed");
 
   const offered = offeredProtocols(headers);
-  let result: AcceptResult<unknown>;
-  try {
-    result = onaccept ? await onaccept(request!, params, offered) : true;
-  } catch (error) {
+  if (!onaccept) return accepted(app, source, found, abilities, offered, true);
+  const threw = (error: unknown): UpgradeDecision => {
     app.log(`onaccept handler threw on ${route.compiled.pattern}`, error);
     return respond(500, "Internal Server Error");
+  };
+  let result: AcceptResult<unknown> | PromiseLike<AcceptResult<unknown>>;
+  try {
+    result = onaccept(request!, params, offered);
+  } catch (error) {
+    return threw(error);
   }
+  if (!isThenable(result)) return accepted(app, source, found, abilities, offered, result);
+  return Promise.resolve(result).then((r) => accepted(app, source, found, abilities, offered, r), threw);
+}
 
+/** The decision once `onaccept` (if any) has answered `result`. */
+function accepted(
+  app: Rookery,
+  source: UpgradeRequest,
+  found: RouteMatch,
+  abilities: CodecAbilities,
+  offered: string[],
+  result: AcceptResult<unknown>,
+): UpgradeDecision {
+  const { value: route, params } = found;
+  const { headers } = source;
   if (result === false) return respond(403, "Forbidden");
   if (result instanceof Response) return { kind: "respond", response: result };
   const options = typeof result === "object" && result !== null ? result : {};
@@ -235,16 +267,12 @@ async function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, a
     protocol = options.protocol;
   }
 
-  const extra = new Headers(options.headers);
-  let deflate: NegotiatedDeflate | undefined;
   const setting = abilities.deflate ? deflateSetting(route, app) : false;
-  if (setting) {
-    const agreed = negotiateDeflate(parseExtensions(headers.get("sec-websocket-extensions")), setting);
-    if (agreed) {
-      deflate = agreed.params;
-      extra.set("sec-websocket-extensions", agreed.response);
-    }
-  }
+  const agreed = setting ? negotiateDeflate(parseExtensions(headers.get("sec-websocket-extensions")), setting) : undefined;
+  // Most handshakes add no header: they share one empty, never-modified `Headers`.
+  const extra = options.headers || agreed ? new Headers(options.headers) : NO_HEADERS;
+  if (agreed) extra.set("sec-websocket-extensions", agreed.response);
+  const deflate: NegotiatedDeflate | undefined = agreed?.params;
 
   return {
     kind: "accept",

@@ -102,7 +102,7 @@ export interface BunGlobal {
     port: number;
     hostname: string;
     reusePort: boolean;
-    fetch: (req: Request, server: BunServer) => Promise<Response | undefined>;
+    fetch: (req: Request, server: BunServer) => Response | undefined | Promise<Response | undefined>;
     error: (error: Error) => Response;
     websocket: BunWebSocketHandlers;
   }): BunServer;

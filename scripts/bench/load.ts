@@ -98,6 +98,13 @@ async function connectRate() {
 async function memory() {
   const n = Number(arg("connections", "2000"));
   await sleep(300);
+  // A warm-up round first, the same for every server: the first connections also pay once for
+  // compiling the server's code (JIT output is resident memory) and for its caches, which is
+  // not what one more connection costs.
+  const warm = await openMany([port], "/echo", Math.min(500, n));
+  await sleep(200);
+  for (const c of warm) c.socket.destroy();
+  await sleep(500);
   const before = await rss();
   const clients = await openMany([port], "/echo", n);
   await sleep(500);

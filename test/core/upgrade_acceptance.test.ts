@@ -70,3 +70,45 @@ describe("what onaccept returns", () => {
     expect((await acceptance({})).key).toBe(KEY);
   });
 });
+
+describe("deciding without a promise when nothing has to be waited for", () => {
+  const quiet = () => new Rookery({ logger: () => {} });
+
+  it("no onaccept, a synchronous onaccept, a refusal, a pass: decided within the call", () => {
+    const app = quiet();
+    app.ws("/plain");
+    app.ws("/sync").onaccept(() => ({ data: 1 }));
+    app.ws("/no").onaccept(() => false);
+    for (const [path, kind] of [["/plain", "accept"], ["/sync", "accept"], ["/no", "respond"], ["/elsewhere", "pass"]] as const) {
+      const d = decideUpgrade(app, upgradeRequest(path));
+      expect(d).not.toBeInstanceOf(Promise);
+      expect((d as Exclude<typeof d, Promise<unknown>>).kind).toBe(kind);
+    }
+  });
+
+  it("an onaccept that returns a promise is waited for", async () => {
+    const app = quiet();
+    app.ws("/async").onaccept(() => Promise.resolve({ data: 2 }));
+    const d = decideUpgrade(app, upgradeRequest("/async"));
+    expect(d).toBeInstanceOf(Promise);
+    const decided = await d;
+    expect(decided.kind === "accept" && decided.acceptance.data).toBe(2);
+  });
+
+  it("an onaccept that throws, or answers Response.error(), is a logged 500 on either path", async () => {
+    const logged: string[] = [];
+    const app = new Rookery({ logger: (m) => logged.push(m) });
+    app.ws("/throws").onaccept(() => {
+      throw new Error("bug");
+    });
+    app.ws("/rejects").onaccept(() => Promise.reject(new Error("bug")));
+    app.ws("/error").onaccept(() => Response.error());
+    app.ws("/error-later").onaccept(() => Promise.resolve(Response.error()));
+    for (const path of ["/throws", "/rejects", "/error", "/error-later"]) {
+      const d = await decideUpgrade(app, upgradeRequest(path));
+      expect(d.kind === "respond" && d.response.status).toBe(500);
+      expect(d.kind === "respond" && d.response.headers.get("connection")).toBe("close");
+    }
+    expect(logged).toHaveLength(4);
+  });
+});
