@@ -24,6 +24,7 @@ export type {
   MessageHandler,
   OpenHandler,
   OriginPolicy,
+  PongHandler,
   SocketOptions,
 } from "./src/handlers.ts";
 export type { ParamNames, PathParams } from "./src/path.ts";

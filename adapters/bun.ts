@@ -73,6 +73,8 @@ export interface ForeignSocketHandlers {
   message?(ws: BunSocket<unknown>, message: string | Uint8Array): void;
   /** Bun's `drain`: the socket can take more after a send reported backpressure. */
   drain?(ws: BunSocket<unknown>): void;
+  /** Bun's `pong`: a pong arrived. */
+  pong?(ws: BunSocket<unknown>, data: Uint8Array): void;
   /** Bun's `close`: the connection is over, with the close code and reason. */
   close?(ws: BunSocket<unknown>, code: number, reason: string): void;
 }
@@ -205,6 +207,17 @@ class BunPort implements SocketPort, NativeTopics {
     if (this.#ws.readyState === 1) this.#ws.close(code, reason);
   }
 
+  sendPing(payload: Uint8Array): SendStatus {
+    const ws = this.#ws;
+    if (ws.readyState !== 1) return "dropped";
+    const result = ws.ping(payload);
+    return result === -1 ? "backpressure" : result === 0 ? "dropped" : "sent";
+  }
+
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
   get bufferedAmount(): number {
     return this.#ws.getBufferedAmount();
   }
@@ -333,6 +346,11 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     drain(ws) {
       if (!ours(ws)) return passOn("drain", () => foreign.drain?.(ws));
       ws.data.events?.drain();
+    },
+    pong(ws, data) {
+      if (!ours(ws)) return passOn("pong", () => foreign.pong?.(ws, data));
+      // A plain Uint8Array view over Bun's Buffer, as messages are.
+      ws.data.events?.pong(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     },
     close(ws, code, reason) {
       if (!ours(ws)) return passOn("close", () => foreign.close?.(ws, code, reason));

@@ -174,6 +174,15 @@ class DenoPort implements SocketPort {
     this.#closeTimer = setTimeout(closeTimedOut, this.#host.closeTimeout, this);
   }
 
+  /**
+   * Deno cannot drop a connection from JavaScript: the socket is closed without a status (the
+   * peer sees 1005, not a clean 1000) and the connection is reported gone at once.
+   */
+  terminate(): void {
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.close();
+    this.#events?.closed(CloseCode.ABNORMAL, "");
+  }
+
   /** @internal The peer never answered our close. */
   closeTimedOut(): void {
     this.#events?.closed(CloseCode.ABNORMAL, "");

@@ -39,6 +39,8 @@ export interface ConnectionControl {
   publish(topic: string, message: string | Uint8Array): void;
   readonly topics: ReadonlySet<string>;
   close(code: number, reason: string): void;
+  ping(payload: Uint8Array): SendStatus;
+  terminate(): void;
   readonly readyState: ReadyStateValue;
   readonly bufferedAmount: number;
 }
@@ -53,6 +55,8 @@ export interface ConnectionInit<Data, Params> {
 }
 
 let counter = 0;
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
 
 /**
  * One WebSocket connection, the same object in every handler for its whole life.
@@ -131,6 +135,29 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
    */
   publish(topic: string, message: MessageData): void {
     this.#control.publish(checkTopic(topic), toMessage(message));
+  }
+
+  /**
+   * Sends a ping with `data` (at most 125 bytes; a string as its UTF-8) for the client to answer
+   * with a pong, which `onpong` sees. Returns `"dropped"` once closing, and on Deno's native
+   * adapter, whose WebSocket cannot send pings (serve with `rookery/node` there). Throws a
+   * `RangeError` for more than 125 bytes (RFC 6455 §5.5).
+   */
+  ping(data: MessageData = EMPTY): SendStatus {
+    const payload = toMessage(data);
+    const bytes = typeof payload === "string" ? encoder.encode(payload) : payload;
+    if (bytes.byteLength > 125) throw new RangeError(`A ping carries at most 125 bytes, got ${bytes.byteLength}`);
+    return this.#control.ping(bytes);
+  }
+
+  /**
+   * Drops the connection at once, without the closing handshake (for a peer that is gone or
+   * misbehaving). `onclose` follows with 1006; no `onerror`, since the server chose it. Does
+   * nothing once closed. On Deno's native adapter, which cannot drop a connection, the socket is
+   * closed instead and `onclose` still runs at once.
+   */
+  terminate(): void {
+    this.#control.terminate();
   }
 
   /**

@@ -68,6 +68,12 @@ export type CloseHandler<Data, Params> = (
 /** Runs when a connection whose `send` returned `"backpressure"` has flushed its buffer. */
 export type DrainHandler<Data, Params> = (conn: Connection<Data, Params>) => unknown;
 
+/**
+ * Runs when a pong arrives (the answer to `conn.ping()`, or a client's unsolicited heartbeat),
+ * in order with the messages. While a handler is pending, only the latest pong waits.
+ */
+export type PongHandler<Data, Params> = (conn: Connection<Data, Params>, data: Uint8Array) => unknown;
+
 /** The handler set of one route, as the connection lifecycle sees it. */
 export interface RouteHandlers {
   onaccept?: AcceptHandler<Record<string, string>, unknown>;
@@ -76,6 +82,7 @@ export interface RouteHandlers {
   onerror?: ErrorHandler<unknown, Record<string, string>>;
   onclose?: CloseHandler<unknown, Record<string, string>>;
   ondrain?: DrainHandler<unknown, Record<string, string>>;
+  onpong?: PongHandler<unknown, Record<string, string>>;
 }
 
 /** Options that may be set on the app (defaults) and overridden per route. */

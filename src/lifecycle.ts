@@ -28,6 +28,7 @@ import type { Acceptance } from "./upgrade.ts";
 type Task =
   | { kind: "message"; message: string | Uint8Array; isBinary: boolean; cost: number }
   | { kind: "drain" }
+  | { kind: "pong"; payload: Uint8Array }
   | { kind: "error"; error: WebSocketError }
   | { kind: "close"; code: number; reason: string };
 
@@ -76,6 +77,10 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   readonly #maxBacklog: number;
   #backlog = 0;
   #readPaused = false;
+  /** The pong waiting in the queue, if any: a later one only replaces its payload (bounded). */
+  #queuedPong: { kind: "pong"; payload: Uint8Array } | undefined;
+  /** `terminate()` was called: the drop that follows is the server's choice, not a failure. */
+  #terminated = false;
 
   constructor(app: Rookery, acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined, registry: OpenSockets | undefined) {
     this.#app = app;
@@ -175,16 +180,47 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
 
   closed(code: number, reason: string): void {
     if (this.readyState === ReadyState.CLOSED) return;
-    if (code === CloseCode.ABNORMAL && !this.#failed && !this.#sentClose) {
+    if (this.#terminated) {
+      code = CloseCode.ABNORMAL;
+      reason = "";
+    } else if (code === CloseCode.ABNORMAL && !this.#failed && !this.#sentClose) {
       this.#fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
     }
     this.readyState = ReadyState.CLOSED;
     if (this.#topics) this.#app.topics.removeAll(this);
     // A close we started is reported as sent, whatever the peer echoed (clients differ); an
     // idle peer as dead (Deno sends it 1001, Bun reports a reason), as on Node.
-    const final = this.#idledOut ? { code: CloseCode.ABNORMAL, reason: "" } : (this.#sentClose ?? { code, reason });
+    const final = this.#idledOut || this.#terminated ? { code: CloseCode.ABNORMAL, reason: "" } : (this.#sentClose ?? { code, reason });
     this.#queue.push({ kind: "close", code: final.code, reason: final.reason });
     if (!this.#busy) this.#runQueue();
+  }
+
+  pong(payload: Uint8Array): void {
+    if (this.#failed || this.readyState === ReadyState.CLOSED || !this.#handlers.onpong) return;
+    // The parser's view may share a large socket read: what waits keeps only its own bytes.
+    if (this.#queuedPong) {
+      this.#queuedPong.payload = payload.slice();
+      return;
+    }
+    const task = { kind: "pong" as const, payload: this.#busy ? payload.slice() : payload };
+    this.#queue.push(task);
+    if (this.#busy) this.#queuedPong = task;
+    else this.#runQueue();
+  }
+
+  ping(payload: Uint8Array): SendStatus {
+    if (this.readyState !== ReadyState.OPEN || !this.#port.sendPing) return "dropped";
+    // A ping is a frame like a message: a reader that does not keep up gets none past the bound.
+    if (this.#backpressured && this.#port.bufferedAmount > this.#maxBuffered) return "dropped";
+    const status = this.#port.sendPing(payload);
+    if (status === "backpressure") this.#backpressured = true;
+    return status;
+  }
+
+  terminate(): void {
+    if (this.readyState === ReadyState.CLOSED || this.#terminated) return;
+    this.#terminated = true;
+    this.#port.terminate();
   }
 
   drain(): void {
@@ -241,6 +277,8 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       if (task.kind === "message") {
         this.#backlog -= task.cost;
         if (this.#readPaused && mayResume(this.#backlog, this.#maxBacklog)) this.#resumeReading();
+      } else if (task === this.#queuedPong) {
+        this.#queuedPong = undefined;
       }
       if (this.#run(task)) return;
     }
@@ -256,6 +294,10 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
         return this.#settle("onmessage", this.#call(() => h.onmessage?.(conn, task.message, task.isBinary)), false);
       case "drain":
         return this.#settle("ondrain", this.#call(() => h.ondrain?.(conn)), false);
+      case "pong":
+        // A failure since it was queued: like messages, it is no longer delivered.
+        if (this.#failed) return false;
+        return this.#settle("onpong", this.#call(() => h.onpong?.(conn, task.payload)), false);
       case "error":
         return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
       case "close":
@@ -304,7 +346,8 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       return;
     }
     this.#failed = true;
-    this.#queue = this.#queue.filter((t) => t.kind !== "message");
+    this.#queue = this.#queue.filter((t) => t.kind !== "message" && t.kind !== "pong");
+    this.#queuedPong = undefined;
     this.#backlog = 0;
     // With no onerror to show it, the bug would be invisible: a dropped connection, no stack.
     if (!this.#handlers.onerror) this.#app.log(`${handler} handler threw on ${this.connection.url} (no onerror on this route)`, thrown);

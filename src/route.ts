@@ -7,6 +7,7 @@ import type {
   MessageHandler,
   OpenHandler,
   OriginPolicy,
+  PongHandler,
   RouteHandlers,
   SocketOptions,
 } from "./handlers.ts";
@@ -90,6 +91,24 @@ export class WebSocketRoute<Params, Data = undefined> {
    */
   ondrain(handler: DrainHandler<Data, Params>): this {
     this.#set("ondrain", handler);
+    return this;
+  }
+
+  /**
+   * Runs when a pong arrives: the answer to {@link Connection.ping}, or a client's own
+   * heartbeat. In order with the messages. Not one of Crow's handlers. Deno's native adapter
+   * never reports pongs (Deno answers and consumes them itself); serve with `rookery/node` there
+   * to see them.
+   *
+   * @example
+   * ```ts
+   * app.ws("/live")
+   *   .onopen((conn) => void conn.ping("t0"))
+   *   .onpong((conn, data) => console.log(conn.id, "answered", new TextDecoder().decode(data)));
+   * ```
+   */
+  onpong(handler: PongHandler<Data, Params>): this {
+    this.#set("onpong", handler);
     return this;
   }
 

@@ -37,6 +37,14 @@ export interface SocketPort {
   sendPrepared?(prepared: PreparedMessage): SendStatus;
   /** Sends a close frame with `code` and `reason` and ends the socket once the peer answers. */
   close(code: number, reason: string): void;
+  /** Sends a ping frame (at most 125 bytes, checked by the core). Absent where the runtime cannot (Deno's native WebSocket). */
+  sendPing?(payload: Uint8Array): SendStatus;
+  /**
+   * Drops the connection at once, with no closing handshake. The adapter then reports
+   * `closed` (with any code: the core reports 1006); where the runtime cannot drop a
+   * connection (Deno), it closes it as best it can and reports `closed` at once.
+   */
+  terminate(): void;
   /** Bytes queued and not yet written to the OS. */
   readonly bufferedAmount: number;
   /**
@@ -65,6 +73,8 @@ export interface SocketEvents {
    * code) or 1006 when the transport ended without one.
    */
   closed(code: number, reason: string): void;
+  /** A pong arrived. */
+  pong(payload: Uint8Array): void;
   /** The send buffer has drained after a `"backpressure"` send. */
   drain(): void;
   /**

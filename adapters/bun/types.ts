@@ -51,6 +51,10 @@ export interface BunSocket<D = BunSocketData> {
   sendBinary(message: Uint8Array, compress?: boolean): number;
   /** Starts the closing handshake with `code` and `reason`. */
   close(code?: number, reason?: string): void;
+  /** Drops the connection at once, with no closing handshake. */
+  terminate(): void;
+  /** Sends a ping; the result as for {@link BunSocket.sendText}. */
+  ping(data?: string | Uint8Array): number;
   /** Bytes queued to send and not yet written to the network. */
   getBufferedAmount(): number;
   /** Subscribes this socket to `topic` on Bun's native pub/sub. */
@@ -89,6 +93,8 @@ export interface BunWebSocketHandlers {
   message(ws: BunSocket<unknown>, message: string | Uint8Array): void;
   /** `ws` can take more after a send reported backpressure. */
   drain(ws: BunSocket<unknown>): void;
+  /** A pong arrived on `ws` (Bun answers pings itself). */
+  pong(ws: BunSocket<unknown>, data: Uint8Array): void;
   /** `ws` closed, with the close code and reason Bun reports. */
   close(ws: BunSocket<unknown>, code: number, reason: string): void;
 }

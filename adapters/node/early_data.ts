@@ -21,7 +21,9 @@ export function watchWhileDeciding(socket: Duplex, head: Uint8Array) {
       socket.off("error", onGone);
       socket.pause();
       // An error after this point is the WebSocket's to report; until it has a listener, ignore it.
-      socket.on("error", () => {});
+      // A module-level function: a closure made here would keep this watcher (and the early
+      // bytes) alive for as long as the socket lives.
+      socket.on("error", ignore);
       return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     },
   };
@@ -39,3 +41,5 @@ export function watchWhileDeciding(socket: Duplex, head: Uint8Array) {
   socket.on("error", onGone);
   return state;
 }
+
+function ignore(): void {}

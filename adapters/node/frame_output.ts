@@ -43,12 +43,12 @@ export class FrameOutput {
   #slab: Buffer = slab;
   #start = 0;
   #end = 0;
-  /** Pieces before the region, in order: earlier regions and large payloads. */
-  #pieces: Uint8Array[] = [];
+  /** Pieces before the region, in order: earlier regions and large payloads (made when needed: an idle connection keeps none). */
+  #pieces: Uint8Array[] | undefined;
   #pieceBytes = 0;
   #scheduled = false;
   /** Callbacks for when the pending bytes have been handed to the OS. */
-  #written: (() => void)[] = [];
+  #written: (() => void)[] | undefined;
 
   constructor(socket: Socket) {
     this.#socket = socket;
@@ -73,7 +73,7 @@ export class FrameOutput {
     if (!this.#socket.writable) return false;
     if (typeof payload === "string") this.#text(first, payload);
     else this.#bytes(first, payload);
-    if (written) this.#written.push(written);
+    if (written) (this.#written ??= []).push(written);
     if (!this.#scheduled) {
       this.#scheduled = true;
       process.nextTick(flushOnTick, this);
@@ -106,7 +106,7 @@ export class FrameOutput {
     }
     this.#grow(at, header);
     this.#cut();
-    this.#pieces.push(payload);
+    (this.#pieces ??= []).push(payload);
     this.#pieceBytes += n;
   }
 
@@ -129,7 +129,7 @@ export class FrameOutput {
   /** Closes the region: it becomes a piece, and the next frame starts a new one. */
   #cut(): void {
     if (this.#end === this.#start) return;
-    this.#pieces.push(this.#slab.subarray(this.#start, this.#end));
+    (this.#pieces ??= []).push(this.#slab.subarray(this.#start, this.#end));
     this.#pieceBytes += this.#end - this.#start;
     this.#start = this.#end;
   }
@@ -139,17 +139,14 @@ export class FrameOutput {
     this.#scheduled = false;
     this.#cut();
     const pieces = this.#pieces;
-    if (pieces.length === 0) return;
-    this.#pieces = [];
+    if (pieces === undefined || pieces.length === 0) return;
+    this.#pieces = undefined;
     this.#pieceBytes = 0;
-    const socket = this.#socket;
-    if (!socket.writable) {
-      this.#written = [];
-      return;
-    }
     const callbacks = this.#written;
-    this.#written = [];
-    const done = callbacks.length === 0 ? undefined : () => callbacks.forEach((f) => f());
+    this.#written = undefined;
+    const socket = this.#socket;
+    if (!socket.writable) return;
+    const done = callbacks && (() => callbacks.forEach((f) => f()));
     if (pieces.length === 1) {
       socket.write(pieces[0]!, done);
       return;
@@ -163,9 +160,9 @@ export class FrameOutput {
 
   /** Drops what is pending (the socket is gone). */
   discard(): void {
-    this.#pieces = [];
+    this.#pieces = undefined;
     this.#pieceBytes = 0;
     this.#start = this.#end;
-    this.#written = [];
+    this.#written = undefined;
   }
 }

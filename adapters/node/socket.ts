@@ -47,7 +47,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   // behind a compression under way (output keeps the order of the sends).
   readonly #deflate: NegotiatedDeflate | undefined;
   readonly #engine: DeflateEngine | undefined;
-  #out: Outgoing[] = [];
+  /** Made on first use: most connections never compress, and an idle one should cost little. */
+  #out: Outgoing[] | undefined;
   #outBytes = 0;
   #deflating = false;
   #owesDrain = false;
@@ -113,8 +114,19 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   #send(first: number, payload: string | Uint8Array): SendStatus {
-    if (this.#out.length > 0) return this.#queue({ first, payload });
+    if (this.#waiting()) return this.#queue({ first, payload });
     return this.#write(first, payload) ? "sent" : "backpressure";
+  }
+
+  sendPing(payload: Uint8Array): SendStatus {
+    if (this.#closeSent) return "dropped";
+    return this.#send(PING, payload);
+  }
+
+  /** Drops the connection: no closing handshake; `gone` reports it once the socket is closed. */
+  terminate(): void {
+    this.#parser.stop();
+    this.#socket.destroy();
   }
 
   // Inbound flow control: the core pauses reading while too much waits for a pending handler;
@@ -163,32 +175,37 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     // out; otherwise the peer's close frame is awaited (in `closeReceived`), for at most `closeTimeout`.
     const stopped = this.#parser.stopped;
     this.#frame(CLOSE, encodeClosePayload(code, reason));
-    if (stopped) this.#afterOutput(this.#end);
+    if (stopped) this.#endAfterOutput();
     this.#armTimer();
   }
 
   /** Writes a frame now, or behind the frames waiting for a compression. */
   #frame(first: number, payload: Uint8Array): void {
-    if (this.#out.length > 0) this.#queue({ first, payload });
+    if (this.#waiting()) this.#queue({ first, payload });
     else this.#write(first, payload);
   }
 
+  /** Whether frames wait behind a compression. */
+  #waiting(): boolean {
+    return this.#out !== undefined && this.#out.length > 0;
+  }
+
   /** Ends the TCP side once, after what is pending. */
-  readonly #end = (): void => {
+  #end(): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#output.flush();
     this.#socket.end();
-  };
+  }
 
-  /** Runs `then` once every frame sent so far is written (ending the socket must wait for them). */
-  #afterOutput(then: () => void): void {
-    if (this.#out.length > 0) this.#queue({ then });
-    else then();
+  /** Ends the socket once every frame sent so far is written (behind any compression under way). */
+  #endAfterOutput(): void {
+    if (this.#waiting()) this.#queue({ end: true });
+    else this.#end();
   }
 
   #queue(item: Outgoing): SendStatus {
-    this.#out.push(item);
+    (this.#out ??= []).push(item);
     this.#outBytes += outgoingSize(item);
     this.#pump();
     if (this.bufferedAmount <= this.#socket.writableHighWaterMark) return "sent";
@@ -198,19 +215,20 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   /** Writes what waits, in order, up to the next compression (one at a time per connection). */
   #pump(): void {
-    while (this.#out.length > 0 && !this.#deflating) {
-      const item = this.#out[0]!;
+    const out = this.#out ?? [];
+    while (out.length > 0 && !this.#deflating) {
+      const item = out[0]!;
       if (item.compress === undefined) {
-        this.#out.shift();
+        out.shift();
         this.#outBytes -= outgoingSize(item);
         if (item.payload !== undefined) this.#write(item.first!, item.payload);
-        item.then?.();
+        if (item.end) this.#end();
         continue;
       }
       this.#deflating = true;
       this.#engine!.deflate(item.compress, (result) => this.#compressed(item, result));
     }
-    if (this.#out.length === 0 && this.#owesDrain && !this.#socket.writableNeedDrain) {
+    if (out.length === 0 && this.#owesDrain && !this.#socket.writableNeedDrain) {
       // A backpressured send that the socket never saw: the drain is ours to report.
       this.#owesDrain = false;
       this.events.drain();
@@ -220,7 +238,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #compressed(item: Outgoing, result: Uint8Array | Error): void {
     this.#deflating = false;
     // The connection ended meanwhile and its queue went with it.
-    if (this.#out[0] !== item) return;
+    if (this.#out?.[0] !== item) return;
     this.#out.shift();
     this.#outBytes -= outgoingSize(item);
     if (result instanceof Error) {
@@ -286,11 +304,18 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       return;
     }
     this.#pongPending = true;
-    this.#write(PONG, payload, this.#pongWritten);
+    // Made on the first pong only: most connections are never pinged.
+    this.#write(PONG, payload, (this.#pongWritten ??= () => this.#pongDone()));
+  }
+
+  pong(payload: Uint8Array): void {
+    this.events.pong(payload);
   }
 
   /** A pong left for the OS: answer the ping that came meanwhile, if any. */
-  readonly #pongWritten = (): void => {
+  #pongWritten: (() => void) | undefined;
+
+  #pongDone(): void {
     this.#pongPending = false;
     const next = this.#nextPing;
     if (next === undefined) return;
@@ -306,7 +331,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       this.#frame(CLOSE, encodeClosePayload(code, reason));
     }
     // §7.1.1: the server closes the TCP connection first once the handshake is done.
-    this.#afterOutput(this.#end);
+    this.#endAfterOutput();
     this.#armTimer();
     this.events.closed(code, reason);
   }
@@ -315,7 +340,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.events.fail({ kind: "protocol", code: error.code, detail: error.message });
     // The core closes with error.code while open; if it was already closing, end here.
     if (!this.#closeSent) this.close(error.code, "");
-    this.#afterOutput(this.#end);
+    this.#endAfterOutput();
   }
 
   /** Queues a frame for this tick's write; false when the socket is over its high-water mark. */
@@ -354,7 +379,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   /** @internal The peer ended its side: ours ends too, once the frames waiting for a compression are out. */
   peerEnded(): void {
-    this.#afterOutput(this.#end);
+    this.#endAfterOutput();
   }
 
   /** @internal The TCP connection is gone. */
@@ -364,7 +389,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#parser.stop();
     this.#engine?.close();
     this.#output.discard();
-    this.#out = [];
+    this.#out = undefined;
     this.#outBytes = 0;
     this.events.closed(CloseCode.ABNORMAL, "");
   }
@@ -401,7 +426,8 @@ interface Outgoing {
   /** A ready frame: its first byte and payload. */
   first?: number;
   payload?: string | Uint8Array;
-  then?: (() => void) | undefined;
+  /** End the socket here: every frame before this one is out. */
+  end?: boolean;
 }
 
 function outgoingSize(item: Outgoing): number {

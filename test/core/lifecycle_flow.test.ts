@@ -137,6 +137,7 @@ describe("reading, around the backlog bound", () => {
       close: (code) => void flow.push(`close:${code}`),
       bufferedAmount: 0,
       pause: () => void flow.push("pause"),
+      terminate: () => {},
     };
     const { events } = openConnection(f.app, decision.acceptance, port);
     await settle();

@@ -13,6 +13,7 @@ function socket(sockets: OpenSockets, closes: "at once" | "later" | "never", cal
     fail: () => {},
     closed: () => {},
     drain: () => {},
+    pong: () => {},
     close: (code, reason) => {
       calls.push(`${code}:${reason}`);
       if (closes === "at once") sockets.delete(events);

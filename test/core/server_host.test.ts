@@ -26,6 +26,7 @@ function recordingPort(echo: boolean): { port: SocketPort; closes: { code: numbe
         if (echo) queueMicrotask(() => out.events?.closed(code, reason));
       },
       bufferedAmount: 0,
+      terminate: () => {},
     },
   };
   return out;

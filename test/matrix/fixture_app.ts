@@ -125,6 +125,19 @@ export function fixtureApp(runtime: string, { idleTimeout, broker, deflate = fal
 
   app.ws("/reject").onaccept(() => false).onopen((conn) => record(conn, "open"));
 
+  // Heartbeats: the server pings on open and on "ping"; "bye" drops the connection (terminate).
+  app
+    .ws("/heartbeat")
+    .onopen((conn) => record(conn, `ping:${conn.ping("hi")}`))
+    .onmessage((conn, message) => {
+      record(conn, `message:${message as string}`);
+      if (message === "ping") record(conn, `ping:${conn.ping(new Uint8Array([1, 2, 3]))}`);
+      if (message === "bye") conn.terminate();
+    })
+    .onpong((conn, data) => record(conn, `pong:${data.join(",")}`))
+    .onerror((conn, error) => record(conn, `error:${error.code}`))
+    .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+
   app
     .ws("/rooms/:room")
     .subprotocols(["chat"])

@@ -350,6 +350,51 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     ]);
   });
 
+  describe("heartbeats and terminate", () => {
+    // Deno's native WebSocket neither sends pings nor reports pongs (it answers and eats them).
+    const pings = runtime !== "deno";
+
+    it("conn.ping reaches the client, and its pong reaches onpong, in order with messages", async () => {
+      const tag = newTag("heartbeat");
+      const c = await RawClient.handshake(server.port, url("/heartbeat", tag));
+      if (pings) {
+        await c.until(() => c.frames.some((f) => f.opcode === 9));
+        expect(c.frames.find((f) => f.opcode === 9)!.payload.toString()).toBe("hi");
+      }
+      // The raw client does not answer pings by itself: pongs are written by hand, around a message.
+      c.write(Buffer.concat([clientFrame(10, "hi"), clientFrame(1, "ping"), clientFrame(10, Uint8Array.of(1, 2, 3))]));
+      c.write(clientFrame(8, closeBody(1000)));
+      await c.closed();
+      const expected = pings
+        ? ["ping:sent", "pong:104,105", "message:ping", "ping:sent", "pong:1,2,3", "close:1000:"]
+        : ["ping:dropped", "message:ping", "ping:dropped", "close:1000:"];
+      expect(await serverEvents(server.port, tag)).toEqual(expected);
+    });
+
+    it("a client's unsolicited pong is a heartbeat onpong sees", async () => {
+      const tag = newTag("unsolicited");
+      const c = await RawClient.handshake(server.port, url("/heartbeat", tag));
+      c.write(clientFrame(10, "beat"));
+      c.write(clientFrame(8, closeBody(1000)));
+      await c.closed();
+      const events = await serverEvents(server.port, tag);
+      expect(events.includes("pong:98,101,97,116")).toBe(pings);
+    });
+
+    it("conn.terminate drops the connection: onclose 1006 with no onerror, the client sees no clean close", async () => {
+      const tag = newTag("terminate");
+      const ws = new NodeWs(`ws://127.0.0.1:${server.port}${url("/heartbeat", tag)}`);
+      await new Promise((r) => ws.once("open", r));
+      const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
+      ws.send("bye");
+      // ws reports 1006 for a dropped connection; Deno cannot drop one and closes without a status (1005).
+      expect(await closed).toBe(runtime === "deno" ? 1005 : 1006);
+      // ws answers the opening ping by itself: whether its pong lands before the drop is a race.
+      const events = (await serverEvents(server.port, tag)).filter((e) => e !== "pong:104,105");
+      expect(events).toEqual(["ping:" + (pings ? "sent" : "dropped"), "message:bye", "close:1006:"]);
+    });
+  });
+
   it("a raw close frame with a reason is echoed and reported", async () => {
     const tag = newTag("raw-close");
     const c = await RawClient.handshake(server.port, url("/echo", tag));

@@ -30,6 +30,10 @@ export interface MemorySocket {
   events: SocketEvents;
   /** Messages the server sent, in order. */
   sent: (string | Uint8Array)[];
+  /** Ping payloads the server sent. */
+  pings: Uint8Array[];
+  /** `terminate` was called on the port. */
+  terminated: boolean;
   /** What the port reports as `bufferedAmount` (a slow reader: set it high). */
   buffered: number;
   /** How often the core read the port's `bufferedAmount` (a call into the runtime on Deno). */
@@ -55,6 +59,8 @@ export async function connect(
   if (decision.kind === "respond") return { response: decision.response };
   const socket = {
     sent: [],
+    pings: [],
+    terminated: false,
     flow: [],
     buffered: 0,
     bufferedReads: 0,
@@ -79,6 +85,15 @@ export async function connect(
     get bufferedAmount() {
       socket.bufferedReads++;
       return socket.buffered;
+    },
+    sendPing(payload) {
+      socket.pings.push(payload);
+      return "sent";
+    },
+    terminate() {
+      socket.terminated = true;
+      // The transport reports the drop later, as a real socket's close event.
+      queueMicrotask(() => socket.events.closed(1006, ""));
     },
     ...(options.pausable
       ? {

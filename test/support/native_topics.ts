@@ -70,6 +70,7 @@ export class NativeServer implements CoreNativeServer {
           events.closed(code, reason);
         },
         drain: () => events.drain(),
+        pong: (payload) => events.pong(payload),
         close: (code, reason) => events.close(code, reason),
       }),
     };

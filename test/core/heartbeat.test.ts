@@ -1,0 +1,136 @@
+/** `conn.ping`, `onpong` and `conn.terminate` in the core, over the in-memory transport. */
+import { describe, expect, it } from "vitest";
+import { Rookery } from "../../mod.ts";
+import { connect, type MemorySocket, settle, upgradeRequest } from "../support/memory_transport.ts";
+
+async function open(app: Rookery): Promise<MemorySocket> {
+  const result = await connect(app, upgradeRequest("/h"));
+  if (!("socket" in result)) throw new Error(`not upgraded: ${result.response.status}`);
+  await settle();
+  return result.socket;
+}
+
+const bytes = (...b: number[]) => Uint8Array.from(b);
+
+describe("conn.ping", () => {
+  it("sends the payload through the port (a string as UTF-8) and returns its status", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/h");
+    const s = await open(app);
+    expect(s.connection.ping()).toBe("sent");
+    expect(s.connection.ping("é")).toBe("sent");
+    expect(s.connection.ping(bytes(1, 2))).toBe("sent");
+    expect(s.pings.map((p) => [...p])).toEqual([[], [0xc3, 0xa9], [1, 2]]);
+  });
+
+  it("125 bytes at most (RFC 6455 §5.5): one more is a RangeError, and nothing is sent", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/h");
+    const s = await open(app);
+    expect(s.connection.ping(new Uint8Array(125))).toBe("sent");
+    expect(() => s.connection.ping(new Uint8Array(126))).toThrow(RangeError);
+    expect(() => s.connection.ping("é".repeat(63))).toThrow("at most 125 bytes, got 126");
+    expect(s.pings).toHaveLength(1);
+  });
+
+  it("once closing, a ping is dropped", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/h");
+    const s = await open(app);
+    s.connection.close();
+    expect(s.connection.ping("late")).toBe("dropped");
+    expect(s.pings).toEqual([]);
+  });
+});
+
+describe("onpong", () => {
+  it("runs in order with the messages", async () => {
+    const seen: string[] = [];
+    const app = new Rookery({ logger: () => {} });
+    app
+      .ws("/h")
+      .onmessage((_c, m) => void seen.push(`message:${m as string}`))
+      .onpong((_c, data) => void seen.push(`pong:${data.join(",")}`));
+    const s = await open(app);
+    s.events.message("a", false);
+    s.events.pong(bytes(1));
+    s.events.message("b", false);
+    await settle();
+    expect(seen).toEqual(["message:a", "pong:1", "message:b"]);
+  });
+
+  it("while a handler is pending, only the latest pong waits: a pong flood costs one payload", async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const app = new Rookery({ logger: () => {} });
+    app
+      .ws("/h")
+      .onmessage(() => new Promise<void>((r) => (release = r)))
+      .onpong((_c, data) => void seen.push(`pong:${data.join(",")}`));
+    const s = await open(app);
+    s.events.message("slow", false);
+    const view = bytes(9, 9, 9);
+    for (let i = 0; i < 1000; i++) s.events.pong(bytes(i & 0xff));
+    s.events.pong(view);
+    // The waiting payload is a copy: the socket's buffer it came in may be reused.
+    view.fill(0);
+    release();
+    await settle();
+    expect(seen).toEqual(["pong:9,9,9"]);
+  });
+
+  it("a route without onpong ignores pongs; after a failure, waiting pongs are not delivered", async () => {
+    const seen: string[] = [];
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/none");
+    app
+      .ws("/h")
+      .onmessage((_c, m) => {
+        if (m === "throw") throw new Error("bug");
+        return new Promise<void>((r) => setTimeout(r, 5));
+      })
+      .onpong(() => void seen.push("pong"))
+      .onerror((_c, e) => void seen.push(`error:${e.code}`));
+    const quiet = await connect(app, upgradeRequest("/none"));
+    if ("socket" in quiet) quiet.socket.events.pong(bytes(1));
+    const s = await open(app);
+    s.events.message("throw", false);
+    s.events.pong(bytes(2));
+    await settle(20);
+    expect(seen).toEqual(["error:1011"]);
+  });
+});
+
+describe("conn.terminate", () => {
+  it("drops the connection: onclose with 1006 and no reason, no onerror, and the port was told", async () => {
+    const seen: string[] = [];
+    const app = new Rookery({ logger: () => {} });
+    app
+      .ws("/h")
+      .onerror((_c, e) => void seen.push(`error:${e.code}`))
+      .onclose((_c, reason, code) => void seen.push(`close:${code}:${reason}`));
+    const s = await open(app);
+    s.connection.terminate();
+    s.connection.terminate();
+    await settle();
+    expect(s.terminated).toBe(true);
+    expect(seen).toEqual(["close:1006:"]);
+    expect(s.connection.readyState).toBe(3);
+    // After onclose it does nothing.
+    s.connection.terminate();
+    expect(seen).toEqual(["close:1006:"]);
+  });
+
+  it("during a close the server started, it still ends as 1006: the handshake was abandoned", async () => {
+    const seen: string[] = [];
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/h").onclose((_c, reason, code) => void seen.push(`close:${code}:${reason}`));
+    const result = await connect(app, upgradeRequest("/h"), { echoClose: false });
+    if (!("socket" in result)) throw new Error("not upgraded");
+    await settle();
+    result.socket.connection.close(4000, "bye");
+    result.socket.connection.terminate();
+    await settle();
+    expect(seen).toEqual(["close:1006:"]);
+  });
+});
