@@ -196,6 +196,8 @@ class DenoPort implements SocketPort {
   handleEvent(e: Event): void {
     switch (e.type) {
       case "open":
+        // Once only: the listener entry would otherwise stay with the socket.
+        this.#socket.removeEventListener("open", this);
         this.#events = this.#host.connect(this.#acceptance!, this, this.#remoteAddress);
         this.#acceptance = undefined;
         return;

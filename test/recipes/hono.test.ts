@@ -3,10 +3,9 @@
  * (hono_node.ts, @hono/node-server), Bun (hono_bun.ts) and Deno (hono_deno.ts), each run on its
  * own runtime.
  */
-import WebSocketClient from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, type Runtime, startServer } from "../../scripts/spawn_server.ts";
-import { connect, recipeChecks } from "./support.ts";
+import { connect, recipeChecks, refusedWith } from "./support.ts";
 
 const scripts: Record<Runtime, string> = {
   node: "examples/recipes/hono_node.ts",
@@ -14,22 +13,6 @@ const scripts: Record<Runtime, string> = {
   deno: "examples/recipes/hono_deno.ts",
 };
 const authorized = { authorization: "Bearer let-me-in" };
-
-/** The status `ws` saw when the server answered the handshake with something other than 101. */
-function refusedWith(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((refused, failed) => {
-    const socket = new WebSocketClient(url, { headers });
-    socket.once("unexpected-response", (_req, res) => {
-      refused(res.statusCode ?? 0);
-      socket.terminate();
-    });
-    socket.once("open", () => {
-      socket.terminate();
-      failed(new Error("the handshake was accepted"));
-    });
-    socket.once("error", () => {});
-  });
-}
 
 describe.each<Runtime>(["node", "bun", "deno"])("recipe: Hono on %s", (runtime) => {
   let server: RunningServer;

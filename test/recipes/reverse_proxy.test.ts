@@ -12,7 +12,7 @@ import { Agent } from "undici";
 import WebSocketClient from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
-import { connect, source } from "./support.ts";
+import { connect, refusedWith, source } from "./support.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const script = "examples/recipes/behind_proxy.ts";
@@ -110,22 +110,6 @@ async function startNginx(upstream: number, edit: (conf: string) => string = (co
     if (!log.includes("Address already in use")) break;
   }
   throw new Error(`nginx did not start:\n${log}`);
-}
-
-/** The status `ws` saw when the handshake got an answer other than 101. */
-function refusedWith(url: string): Promise<number> {
-  return new Promise((refused, failed) => {
-    const socket = new WebSocketClient(url);
-    socket.once("unexpected-response", (_req, res) => {
-      refused(res.statusCode ?? 0);
-      socket.terminate();
-    });
-    socket.once("open", () => {
-      socket.terminate();
-      failed(new Error("the handshake was accepted"));
-    });
-    socket.once("error", () => {});
-  });
 }
 
 describe("recipe: Rookery behind nginx", () => {

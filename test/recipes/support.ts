@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { WebSocket, type WebSocketInit } from "undici";
+import WebSocketClient from "ws";
 import { expect, it } from "vitest";
 import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
 
@@ -145,5 +146,21 @@ export function recipeChecks(checks: RecipeChecks, server: () => RunningServer):
     } finally {
       await own.stop();
     }
+  });
+}
+
+/** The status `ws` saw when the server answered the handshake with something other than 101. */
+export function refusedWith(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((refused, failed) => {
+    const socket = new WebSocketClient(url, { headers });
+    socket.once("unexpected-response", (_req, res) => {
+      refused(res.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once("open", () => {
+      socket.terminate();
+      failed(new Error("the handshake was accepted"));
+    });
+    socket.once("error", () => {});
   });
 }
