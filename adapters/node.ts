@@ -21,6 +21,7 @@
 import process from "node:process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
@@ -29,6 +30,7 @@ import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, t
 import { watchWhileDeciding } from "./node/early_data.ts";
 import { supportsReusePort } from "./node/reuse_port.ts";
 import { NodeWebSocket } from "./node/socket.ts";
+import { listenStreams } from "./node/http2.ts";
 import { acceptValue, sendRawResponse, sendResponse, switchingProtocols, toRequest, upgradeRequestOf } from "./node/web_bridge.ts";
 
 export type { FetchHandler };
@@ -163,7 +165,7 @@ async function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duple
     return true;
   }
   socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
-  new NodeWebSocket(host, acceptance, socket as Socket, buffered, closeTimeout);
+  new NodeWebSocket(host, acceptance, socket as Socket, buffered, closeTimeout, (socket as Socket).remoteAddress);
   return true;
 }
 
@@ -252,6 +254,34 @@ export function handleUpgrade(
 export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
   const host: NodeHost = new ServerHost(app, options, TRAITS);
   listenUpgrades(host, server, true);
+  return { close: () => host.close() };
+}
+
+/**
+ * Serves `app`'s WebSocket routes over HTTP/2 (RFC 8441) on an existing `node:http2` server, and
+ * over HTTP/1.1 upgrades too when it allows HTTP/1.1 (`allowHTTP1`). Create the server with
+ * `settings: { enableConnectProtocol: true }`, without which browsers never open WebSockets over
+ * it. Extended CONNECT streams with `:protocol websocket` are Rookery's; every other stream and
+ * request stays with the server's own handlers. `onaccept` sees such a handshake as a `GET`
+ * `Request` (CONNECT is a method `Request` forbids) with the stream's headers and its
+ * `:authority` as `Host`.
+ *
+ * @example
+ * ```ts
+ * import { createSecureServer } from "node:http2";
+ * const server = createSecureServer({ key, cert, allowHTTP1: true, settings: { enableConnectProtocol: true } });
+ * const sockets = attachHttp2(app, server);
+ * server.listen(8443);
+ * // Later: close the WebSockets, then the server.
+ * await sockets.close();
+ * server.close();
+ * ```
+ */
+export function attachHttp2(app: Rookery, server: Http2Server | Http2SecureServer, options: NodeAdapterOptions = {}): Attachment {
+  const host: NodeHost = new ServerHost(app, options, TRAITS);
+  listenStreams(host, server, host.closeTimeout);
+  // With allowHTTP1, HTTP/1.1 upgrades arrive as node:http's would.
+  listenUpgrades(host, server as unknown as Server, true);
   return { close: () => host.close() };
 }
 

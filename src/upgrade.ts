@@ -3,7 +3,7 @@ import { DEFAULT_MAX_BACKLOG } from "./backlog.ts";
 import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAGMENTS, effectivePayloadLimit } from "./limits.ts";
 import { negotiateDeflate, type NegotiatedDeflate, parseExtensions, type ResolvedDeflate } from "./protocol/deflate_params.ts";
-import { checkHandshake, type HeaderReader, offeredProtocols } from "./protocol/handshake.ts";
+import { checkExtendedConnect, checkHandshake, type HeaderReader, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
 import { isThenable, type MaybePromise } from "./thenable.ts";
 
@@ -19,6 +19,11 @@ export interface UpgradeRequest {
   /** The URL's pathname, dot segments resolved: what routes match. */
   readonly pathname: string;
   readonly headers: HeaderReader;
+  /**
+   * An HTTP/2 extended CONNECT (RFC 8441) rather than an HTTP/1.1 upgrade: no Upgrade, Connection
+   * or key to check, no accept value to answer with.
+   */
+  readonly extendedConnect?: boolean;
   /** The web `Request` (made once, on the first call); throws a `TypeError` if the request cannot be one. */
   request(): Request;
 }
@@ -39,7 +44,7 @@ export interface Acceptance {
   readonly data: unknown;
   /** The selected subprotocol, `""` for none. */
   readonly protocol: string;
-  /** The client's `Sec-WebSocket-Key`. */
+  /** The client's `Sec-WebSocket-Key` (`""` over HTTP/2, which has none). */
   readonly key: string;
   /** Extra headers for the 101 response, from `onaccept` (protocol not included). Read only: it may be shared. */
   readonly headers: Headers;
@@ -209,7 +214,7 @@ function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, abiliti
   const { value: route, params } = found;
   const { headers } = source;
 
-  const problem = checkHandshake(source.method, headers);
+  const problem = source.extendedConnect ? checkExtendedConnect(headers) : checkHandshake(source.method, headers);
   if (problem) return respond(problem.status, problem.message, problem.headers);
 
   const origins = route.options.allowedOrigins ?? app.options.allowedOrigins;
@@ -282,7 +287,7 @@ function accepted(
       params,
       data: options.data,
       protocol,
-      key: headers.get("sec-websocket-key")!.trim(),
+      key: headers.get("sec-websocket-key")?.trim() ?? "",
       headers: extra,
       deflate,
       maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),

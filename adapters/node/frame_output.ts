@@ -11,7 +11,7 @@
  * `maxBufferedAmount`, which is larger).
  */
 import { Buffer } from "node:buffer";
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { headerSize, writeHeader } from "../../src/protocol/frame_writer.ts";
 
 /** Binary frames up to this many bytes are copied into the slab; larger payloads are written as they are. */
@@ -38,7 +38,7 @@ function flushOnTick(output: FrameOutput): void {
 }
 
 export class FrameOutput {
-  readonly #socket: Socket;
+  readonly #socket: Duplex;
   // The region being filled: `[start, end)` of `#slab`, which may no longer be the current one.
   #slab: Buffer = slab;
   #start = 0;
@@ -50,7 +50,7 @@ export class FrameOutput {
   /** Callbacks for when the pending bytes have been handed to the OS. */
   #written: (() => void)[] | undefined;
 
-  constructor(socket: Socket) {
+  constructor(socket: Duplex) {
     this.#socket = socket;
   }
 

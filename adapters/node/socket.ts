@@ -1,9 +1,9 @@
 /**
- * One WebSocket over a node:net socket: the codec on the way in, frames on the way out,
+ * One WebSocket over a node:net socket (or an HTTP/2 stream, RFC 8441): the codec on the way in, frames on the way out,
  * and the closing handshake. Behaviour (handler order, limits, close codes) is the core's.
  */
 import { Buffer } from "node:buffer";
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Rookery } from "../../src/app.ts";
 import { CloseCode } from "../../src/close_codes.ts";
 import type { SendStatus } from "../../src/connection.ts";
@@ -21,8 +21,18 @@ import { zlibEngine } from "./zlib_engine.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
 import type { Acceptance } from "../../src/upgrade.ts";
 
+/**
+ * What a WebSocket runs over: a `net.Socket` after an HTTP/1.1 upgrade, or an `Http2Stream`
+ * after an extended CONNECT (neither has the other's extras, so those are optional).
+ */
+export type Transport = Duplex & {
+  setNoDelay?(noDelay: boolean): unknown;
+  setTimeout(ms: number): unknown;
+  readonly writableNeedDrain: boolean;
+};
+
 export class NodeWebSocket implements SocketPort, ParserEvents {
-  readonly #socket: Socket;
+  readonly #socket: Transport;
   readonly #parser: FrameParser;
   /** The core's side of this connection. */
   readonly events: SocketEvents;
@@ -54,7 +64,14 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   #owesDrain = false;
 
   /** `closeTimeout`: milliseconds to wait for the peer's side of the closing handshake before dropping it. */
-  constructor(host: Pick<ServerHost<never>, "app" | "connect">, acceptance: Acceptance, socket: Socket, head: Uint8Array, closeTimeout: number) {
+  constructor(
+    host: Pick<ServerHost<never>, "app" | "connect">,
+    acceptance: Acceptance,
+    socket: Transport,
+    head: Uint8Array,
+    closeTimeout: number,
+    remoteAddress: string | undefined,
+  ) {
     this.#socket = socket;
     this.#output = new FrameOutput(socket);
     this.#closeTimeout = closeTimeout;
@@ -72,8 +89,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       deflate: acceptance.deflate !== undefined,
       allocate: allocateUnzeroed,
     });
-    this.events = host.connect(acceptance, this, socket.remoteAddress);
-    socket.setNoDelay(true);
+    this.events = host.connect(acceptance, this, remoteAddress);
+    socket.setNoDelay?.(true);
     socket.setTimeout(0);
     // Shared listeners (no closures per connection): each finds its WebSocket on the socket.
     (socket as Tagged)[OWNER] = this;
@@ -455,7 +472,7 @@ function watchIdle(ws: NodeWebSocket): void {
 }
 
 const OWNER = Symbol("rookery.websocket");
-type Tagged = Socket & { [OWNER]: NodeWebSocket };
+type Tagged = Transport & { [OWNER]: NodeWebSocket };
 
 function onData(this: Tagged, chunk: Uint8Array): void {
   this[OWNER].received(chunk);

@@ -58,6 +58,22 @@ export function checkHandshake(method: string, headers: HeaderReader): Handshake
   return undefined;
 }
 
+/**
+ * Validates a WebSocket over HTTP/2 (RFC 8441 §5): an extended CONNECT whose `:protocol` is
+ * `websocket` (the adapter checks that). There is no Upgrade, Connection or key; the version
+ * must still be 13.
+ */
+export function checkExtendedConnect(headers: HeaderReader): HandshakeProblem | undefined {
+  if (headers.get("sec-websocket-version")?.trim() !== "13") {
+    return {
+      status: 426,
+      message: "Unsupported Sec-WebSocket-Version: only version 13 is spoken",
+      headers: { "sec-websocket-version": "13" },
+    };
+  }
+  return undefined;
+}
+
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
 
 /** A key is the base64 encoding of 16 bytes (§4.1): exactly 22 characters and `==`. */

@@ -3,25 +3,17 @@
  * by `openssl` for this run only (no key is kept in the repository). The clients trust exactly
  * that certificate.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Agent, fetch as undiciFetch, WebSocket } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
+import { selfSignedCertificate } from "../support/certificate.ts";
 import { recipeChecks } from "./support.ts";
 
 const script = "examples/recipes/tls.ts";
-const dir = mkdtempSync(join(tmpdir(), "rookery-tls-"));
-const cert = join(dir, "cert.pem");
-const key = join(dir, "key.pem");
-// A P-256 key: made in milliseconds, where RSA takes a noticeable part of a second.
-execFileSync("openssl", [
-  "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-  "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-], { stdio: "ignore" });
-const trusting = new Agent({ connect: { ca: readFileSync(cert, "utf8") } });
+const certificate = selfSignedCertificate();
+const cert = certificate.certFile;
+const key = certificate.keyFile;
+const trusting = new Agent({ connect: { ca: certificate.cert } });
 const args = ["--cert", cert, "--key", key];
 
 describe("recipe: wss:// on Node through node:https", () => {
@@ -32,7 +24,7 @@ describe("recipe: wss:// on Node through node:https", () => {
   afterAll(async () => {
     await server?.stop();
     await trusting.close();
-    rmSync(dir, { recursive: true, force: true });
+    certificate.remove();
   });
 
   recipeChecks(

@@ -1,0 +1,258 @@
+/**
+ * WebSockets over HTTP/2 (RFC 8441) through `attachHttp2`, on a real node:http2 secure server
+ * and driven by node:http2's own client: the extended-CONNECT handshake and its refusals, frames
+ * over a stream, one failed stream among healthy ones on the same session, an HTTP/1.1 upgrade on
+ * the same TLS port, and shutdown.
+ */
+import { once } from "node:events";
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, createSecureServer, type Http2SecureServer } from "node:http2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import NodeWs from "ws";
+import { attachHttp2 } from "../../adapters/node.ts";
+import { Rookery } from "../../mod.ts";
+import { FrameParser } from "../../src/protocol/frame_parser.ts";
+import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
+import { clientFrame, closeBody } from "../support/raw_client.ts";
+
+let certificate: Certificate;
+let server: Http2SecureServer;
+let port: number;
+let sockets: { close(): Promise<void> };
+const seen: string[] = [];
+
+beforeAll(async () => {
+  certificate = selfSignedCertificate();
+  const app = new Rookery({ logger: () => {}, maxPayload: 1 << 20 });
+  app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+  app
+    .ws("/chat")
+    .subprotocols(["chat"])
+    .onaccept((req) => {
+      seen.push(`${req.method} ${req.url} host=${req.headers.get("host")} x=${req.headers.get("x-id")}`);
+      return true;
+    });
+  server = createSecureServer(
+    { key: certificate.key, cert: certificate.cert, allowHTTP1: true, settings: { enableConnectProtocol: true } },
+    (_req, res) => res.end("plain"),
+  );
+  sockets = attachHttp2(app, server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  port = (server.address() as { port: number }).port;
+});
+
+afterAll(async () => {
+  await sockets.close();
+  server.close();
+  certificate.remove();
+});
+
+/** A client session that has seen the server's SETTINGS (extended CONNECT is allowed only after them). */
+async function session(): Promise<ClientHttp2Session> {
+  const s = connect(`https://127.0.0.1:${port}`, { ca: certificate.cert });
+  s.on("error", () => {});
+  await once(s, "remoteSettings");
+  expect(s.remoteSettings.enableConnectProtocol).toBe(true);
+  return s;
+}
+
+interface Opened {
+  stream: ClientHttp2Stream;
+  status: number;
+  headers: Record<string, unknown>;
+  /** Server frames as `text:…`, `binary:<length>`, `close:<code>:<reason>`, `ping:…`. */
+  frames: string[];
+  body: string;
+  ended: Promise<void>;
+}
+
+/** Sends an extended CONNECT and collects what comes back (frames after a 200, a body otherwise). */
+async function open(
+  s: ClientHttp2Session,
+  path: string,
+  headers: Record<string, string> = {},
+  protocol = "websocket",
+  at: number = port,
+): Promise<Opened> {
+  const stream = s.request(
+    { ":method": "CONNECT", ":protocol": protocol, ":path": path, ":scheme": "https", ":authority": `127.0.0.1:${at}`, "sec-websocket-version": "13", ...headers },
+    { endStream: false },
+  );
+  stream.on("error", () => {});
+  const [response] = (await once(stream, "response")) as [Record<string, unknown>];
+  const status = Number(response[":status"]);
+  const frames: string[] = [];
+  let body = "";
+  const parser = new FrameParser(
+    {
+      message: (m, bin) => frames.push(bin ? `binary:${(m as Uint8Array).byteLength}` : `text:${m as string}`),
+      ping: (p) => frames.push(`ping:${p.byteLength}`),
+      closeReceived: (code, reason) => {
+        frames.push(`close:${code}:${reason}`);
+        // As a WebSocket client over HTTP/2 does: its side of the stream ends after the close.
+        stream.end();
+      },
+      error: (e) => frames.push(`error:${e.code}`),
+    },
+    { maxPayload: Infinity, allowUnmasked: true, maxFragments: Infinity },
+  );
+  stream.on("data", (chunk: Buffer) => {
+    if (status === 200) parser.push(new Uint8Array(chunk));
+    else body += chunk.toString();
+  });
+  const ended = new Promise<void>((r) => stream.once("close", () => r()));
+  return { stream, status, headers: response, frames, get body() { return body; }, ended } as Opened;
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+};
+
+describe("the extended-CONNECT handshake (RFC 8441 §4-5)", () => {
+  it(":protocol websocket and version 13 → :status 200, no key and no accept value", async () => {
+    const s = await session();
+    const o = await open(s, "/echo");
+    expect(o.status).toBe(200);
+    expect(o.headers["sec-websocket-accept"]).toBeUndefined();
+    o.stream.close();
+    s.close();
+  });
+
+  it("a wrong or missing version → 426 with sec-websocket-version: 13", async () => {
+    const s = await session();
+    for (const version of ["8", ""]) {
+      const o = await open(s, "/echo", { "sec-websocket-version": version });
+      expect(o.status).toBe(426);
+      expect(o.headers["sec-websocket-version"]).toBe("13");
+    }
+    s.close();
+  });
+
+  it("an unknown path → 404, another :protocol → 501, and the session stays usable after both", async () => {
+    const s = await session();
+    expect((await open(s, "/nowhere")).status).toBe(404);
+    expect((await open(s, "/echo", {}, "chat-over-h2")).status).toBe(501);
+    expect((await open(s, "/echo")).status).toBe(200);
+    s.close();
+  });
+
+  it("subprotocols as over HTTP/1.1; onaccept sees a GET Request with the stream's headers and :authority as Host", async () => {
+    const s = await session();
+    const o = await open(s, "/chat?room=1", { "sec-websocket-protocol": "other, chat", "x-id": "7" });
+    expect(o.status).toBe(200);
+    expect(o.headers["sec-websocket-protocol"]).toBe("chat");
+    expect(seen.at(-1)).toBe(`GET https://127.0.0.1:${port}/chat?room=1 host=127.0.0.1:${port} x=7`);
+    s.close();
+  });
+});
+
+describe("frames over a stream", () => {
+  it("echo from 0 B to 256 KiB, text and binary, fragments and pings, then the closing handshake ends the stream", async () => {
+    const s = await session();
+    const o = await open(s, "/echo");
+    const sizes = [0, 125, 126, 65_535, 65_536, 256 * 1024];
+    for (const n of sizes) o.stream.write(clientFrame(2, new Uint8Array(n).fill(7)));
+    o.stream.write(clientFrame(1, "héllo"));
+    o.stream.write(Buffer.concat([clientFrame(1, "frag", { fin: false }), clientFrame(9, "p"), clientFrame(0, "ment")]));
+    await until(() => o.frames.length >= sizes.length + 2);
+    expect(o.frames).toEqual([...sizes.map((n) => `binary:${n}`), "text:héllo", "text:fragment"]);
+    o.stream.write(clientFrame(8, closeBody(1000, "bye")));
+    await o.ended;
+    expect(o.frames.at(-1)).toBe("close:1000:bye");
+    s.close();
+  });
+
+  it("a protocol error closes only its stream with 1002; a new stream on the same session works", async () => {
+    const s = await session();
+    const bad = await open(s, "/echo");
+    bad.stream.write(clientFrame(1, "x", { mask: false }));
+    await bad.ended;
+    expect(bad.frames).toEqual(["close:1002:Unmasked client frame"]);
+    const good = await open(s, "/echo");
+    good.stream.write(clientFrame(1, "still here"));
+    await until(() => good.frames.length === 1);
+    expect(good.frames).toEqual(["text:still here"]);
+    s.close();
+  });
+
+  it("10 streams on one session: an unmasked frame on one fails it alone; the other 9 echo 20 messages each, in order", async () => {
+    const s = await session();
+    const streams = await Promise.all(Array.from({ length: 10 }, () => open(s, "/echo")));
+    streams[3]!.stream.write(clientFrame(1, "x", { mask: false }));
+    streams.forEach((o, k) => {
+      if (k !== 3) for (let i = 0; i < 20; i++) o.stream.write(clientFrame(1, `${k}:${i}`));
+    });
+    await streams[3]!.ended;
+    for (const [k, o] of streams.entries()) {
+      if (k === 3) continue;
+      await until(() => o.frames.length === 20);
+      expect(o.frames).toEqual(Array.from({ length: 20 }, (_, i) => `text:${k}:${i}`));
+    }
+    expect(streams[3]!.frames).toEqual(["close:1002:Unmasked client frame"]);
+    s.close();
+  });
+
+  it("a client that resets its stream mid-message leaves the session and the server unharmed", async () => {
+    const s = await session();
+    const o = await open(s, "/echo");
+    o.stream.write(clientFrame(2, new Uint8Array(100_000)).subarray(0, 50_000));
+    o.stream.close(0x8); // CANCEL
+    await o.ended;
+    const next = await open(s, "/echo");
+    next.stream.write(clientFrame(1, "after"));
+    await until(() => next.frames.length === 1);
+    s.close();
+  });
+});
+
+describe("the same TLS port", () => {
+  it("plain HTTP/2 requests stay with the server's own handler", async () => {
+    const s = await session();
+    const req = s.request({ ":path": "/page" });
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString()));
+    await once(req, "end");
+    expect(body).toBe("plain");
+    s.close();
+  });
+
+  it("an HTTP/1.1 upgrade (wss://) is served too", async () => {
+    const ws = new NodeWs(`wss://127.0.0.1:${port}/echo`, { ca: certificate.cert });
+    await once(ws, "open");
+    ws.send("over h1");
+    const [data] = (await once(ws, "message")) as [Buffer];
+    expect(data.toString()).toBe("over h1");
+    ws.close();
+  });
+});
+
+describe("shutdown", () => {
+  it("the attachment's close sends 1001 on every stream of every session and resolves once each has closed", async () => {
+    const app = new Rookery({ logger: () => {} });
+    const closed: number[] = [];
+    app.ws("/echo").onclose((_c, _r, code) => void closed.push(code));
+    const own = createSecureServer({ key: certificate.key, cert: certificate.cert, settings: { enableConnectProtocol: true } });
+    const attached = attachHttp2(app, own);
+    own.listen(0, "127.0.0.1");
+    await once(own, "listening");
+    const ownPort = (own.address() as { port: number }).port;
+    const sessions = await Promise.all(
+      [0, 1].map(async () => {
+        const s = connect(`https://127.0.0.1:${ownPort}`, { ca: certificate.cert });
+        s.on("error", () => {});
+        await once(s, "remoteSettings");
+        return s;
+      }),
+    );
+    const streams: Opened[] = [];
+    for (const s of sessions) for (let i = 0; i < 3; i++) streams.push(await open(s, "/echo", {}, "websocket", ownPort));
+    await until(() => app.connections.size === 6);
+    await attached.close();
+    expect(closed).toEqual([1001, 1001, 1001, 1001, 1001, 1001]);
+    for (const o of streams) expect(o.frames).toEqual(["close:1001:server shutting down"]);
+    for (const s of sessions) s.close();
+    own.close();
+  });
+});
