@@ -20,8 +20,8 @@
  */
 import process from "node:process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Server as HttpsServer } from "node:https";
-import type { Http2SecureServer, Http2Server } from "node:http2";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { createSecureServer, type Http2SecureServer, type Http2Server } from "node:http2";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
@@ -74,6 +74,21 @@ export interface ServeOptions extends NodeAdapterOptions {
    * Default: false.
    */
   reusePort?: boolean;
+  /**
+   * Serve over TLS (`wss://`, `https://`) with this certificate and key (PEM). Without it,
+   * plain `ws://` and `http://`. Default: none.
+   */
+  tls?: { cert: string; key: string };
+  /**
+   * With `tls`: also speak HTTP/2 on the same port (ALPN), with WebSockets over it as extended
+   * CONNECT streams (RFC 8441); HTTP/1.1 clients and upgrades are still served. Default: false.
+   */
+  http2?: boolean;
+  /**
+   * With `http2`: most streams one client connection may have open at once (plain requests and
+   * WebSockets together); HTTP/2 refuses more. Default: 100.
+   */
+  maxStreams?: number;
 }
 
 /** A running server. */
@@ -82,8 +97,8 @@ export interface ServerHandle {
   readonly port: number;
   /** The address asked for in {@link ServeOptions.hostname} (`"0.0.0.0"` by default). */
   readonly hostname: string;
-  /** The underlying `node:http` server. */
-  readonly server: Server;
+  /** The underlying server: `node:http`'s, `node:https`'s with `tls`, `node:http2`'s with `http2`. */
+  readonly server: Server | HttpsServer | Http2SecureServer;
   /**
    * Stops accepting connections, closes every open WebSocket with 1001 "server shutting down",
    * waits up to `closeTimeout` for them to finish, then resolves.
@@ -99,7 +114,8 @@ export interface Attachment {
 
 /** Node accepts an HTTP/1.1 request without a Host; RFC 9112 §3.2 asks for 400 (HTTP/1.0 may omit it). */
 function lacksHost(req: IncomingMessage): boolean {
-  return req.headers.host === undefined && req.httpVersion !== "1.0";
+  // Over HTTP/2 the host is the `:authority` pseudo-header.
+  return req.headers.host === undefined && req.headers[":authority"] === undefined && req.httpVersion !== "1.0";
 }
 
 /** What a Node fallback gets as its second argument. */
@@ -285,6 +301,48 @@ export function attachHttp2(app: Rookery, server: Http2Server | Http2SecureServe
   return { close: () => host.close() };
 }
 
+/** The server `serve` listens with: node:http, node:https with `tls`, node:http2 (and HTTP/1.1) with `http2`. */
+function createNodeServer(host: NodeHost, options: ServeOptions): Server | HttpsServer | Http2SecureServer {
+  const { tls, http2 = false } = options;
+  if (http2 && !tls) throw new TypeError("http2 needs tls: browsers speak HTTP/2 only over TLS");
+  const handshakeTimeout = options.handshakeTimeout ?? 10_000;
+  const limits = {
+    headersTimeout: handshakeTimeout,
+    // Node checks its timeouts only this often (30 s by default), so a short timeout needs it short too.
+    connectionsCheckingInterval: Math.min(1000, handshakeTimeout),
+    ...(options.maxHeaderSize !== undefined ? { maxHeaderSize: options.maxHeaderSize } : {}),
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => void answer(host, req, res);
+  if (!tls) {
+    const server = createServer(limits, onRequest);
+    listenUpgrades(host, server, false);
+    return server;
+  }
+  if (!http2) {
+    const server = createHttpsServer({ ...limits, cert: tls.cert, key: tls.key }, onRequest);
+    listenUpgrades(host, server, false);
+    return server;
+  }
+  const maxStreams = options.maxStreams ?? 100;
+  if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new RangeError(`maxStreams must be a positive integer, got ${String(maxStreams)}`);
+  const server = createSecureServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      allowHTTP1: true,
+      settings: {
+        enableConnectProtocol: true,
+        maxConcurrentStreams: maxStreams,
+        ...(options.maxHeaderSize !== undefined ? { maxHeaderListSize: options.maxHeaderSize } : {}),
+      },
+    },
+    onRequest as never,
+  );
+  listenStreams(host, server, host.closeTimeout);
+  listenUpgrades(host, server as unknown as Server, false);
+  return server;
+}
+
 /**
  * Starts a `node:http` server for `app`; resolves once it listens.
  *
@@ -305,17 +363,12 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
   } catch (error) {
     return Promise.reject(error);
   }
-  const handshakeTimeout = options.handshakeTimeout ?? 10_000;
-  const server = createServer(
-    {
-      headersTimeout: handshakeTimeout,
-      // Node checks its timeouts only this often (30 s by default), so a short timeout needs it short too.
-      connectionsCheckingInterval: Math.min(1000, handshakeTimeout),
-      ...(options.maxHeaderSize !== undefined ? { maxHeaderSize: options.maxHeaderSize } : {}),
-    },
-    (req, res) => void answer(host, req, res),
-  );
-  listenUpgrades(host, server, false);
+  let server: Server | HttpsServer | Http2SecureServer;
+  try {
+    server = createNodeServer(host, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const hostname = options.hostname ?? "0.0.0.0";
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -330,7 +383,7 @@ export function serve(app: Rookery, options: ServeOptions = {}): Promise<ServerH
         async close() {
           const stopped = new Promise<void>((done) => server.close(() => done()));
           await host.close();
-          server.closeAllConnections();
+          if ("closeAllConnections" in server) server.closeAllConnections();
           await stopped;
         },
       });

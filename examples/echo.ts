@@ -18,10 +18,16 @@
  *   --deflate            compression (permessage-deflate) for clients that offer it; replies of
  *                        1 KiB or more are compressed. Needs the Node or the Bun adapter: Deno's
  *                        native one cannot compress, so on Deno use it with `--adapter node`.
+ *   --tls-cert FILE --tls-key FILE
+ *                        serve wss:// (PEM files); with the Node adapter (on Deno and Bun: add
+ *                        `--adapter node`)
+ *   --http2              with TLS: HTTP/2 too on the same port, WebSockets over it as extended
+ *                        CONNECT streams (RFC 8441); HTTP/1.1 clients are still served
  *
- * Prints `listening on ws://HOST:PORT/echo` once ready.
+ * Prints `listening on ws://HOST:PORT/echo` (wss:// with TLS) once ready.
  */
 import { Rookery } from "../mod.ts";
+import { readFileSync } from "node:fs";
 import { adapterFlag, flag, hasFlag, serveAny } from "./serve_any.ts";
 
 const maxPayload = flag("max-payload", "");
@@ -32,9 +38,15 @@ const app = new Rookery({
 });
 app.ws("/echo").onmessage((conn, message) => void conn.send(message));
 
+const certFile = flag("tls-cert", "");
+const keyFile = flag("tls-key", "");
+if (Boolean(certFile) !== Boolean(keyFile)) throw new TypeError("--tls-cert and --tls-key go together");
+if (hasFlag("http2") && !certFile) throw new TypeError("--http2 needs --tls-cert and --tls-key: browsers speak HTTP/2 only over TLS");
+const tls = certFile ? { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") } : undefined;
 const server = await serveAny(app, {
   port: Number(flag("port", "9001")),
   hostname: flag("hostname", "127.0.0.1"),
   adapter: adapterFlag(),
+  ...(tls ? { tls, http2: hasFlag("http2") } : {}),
 });
-console.log(`listening on ws://${server.hostname}:${server.port}/echo`);
+console.log(`listening on ${tls ? "wss" : "ws"}://${server.hostname}:${server.port}/echo`);

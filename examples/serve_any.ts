@@ -31,6 +31,10 @@ export interface ServeAnyOptions {
    * and `"bun"` need their own runtime.
    */
   adapter?: RuntimeName;
+  /** TLS certificate and key (PEM); only the Node adapter takes them here. */
+  tls?: { cert: string; key: string };
+  /** With `tls`: HTTP/2 too, WebSockets over it included (RFC 8441). Node adapter only. */
+  http2?: boolean;
 }
 
 const g = globalThis as {
@@ -86,6 +90,9 @@ export function exit(code: number): never {
 export async function serveAny(app: Rookery, options: ServeAnyOptions): Promise<Served> {
   const { adapter: asked, ...serveOptions } = options;
   const adapter = checkAdapter(asked ?? runtime);
+  if ((serveOptions.tls || serveOptions.http2) && adapter !== "node") {
+    throw new TypeError(`TLS and HTTP/2 are served here by the Node adapter only: add --adapter node on ${runtime}`);
+  }
   // The specifier is a variable so each runtime only loads (and type-checks) the adapter it uses.
   const specifier = `../adapters/${adapter}.ts`;
   const { serve } = (await import(specifier)) as {

@@ -18,14 +18,23 @@ export function acceptValue(key: string): string {
 /** The request's absolute URL, from its target and `Host` (throws a `TypeError` when none can be built). */
 function urlOf(req: IncomingMessage): URL {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  return new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}`);
+  // An HTTP/2 request (node:http2's compatibility layer) names its host in `:authority`.
+  const host = req.headers.host ?? (req.headers[":authority"] as string | undefined) ?? "localhost";
+  return new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${host}`);
 }
 
 /** A web `Request` for a node:http request; the body streams only when `withBody`. */
 export function toRequest(req: IncomingMessage, withBody: boolean, url: URL = urlOf(req)): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    // HTTP/2 pseudo-headers (`:method`, `:path`, …) are in the URL and method already.
+    if (name.charCodeAt(0) !== 0x3a) headers.append(name, raw[i + 1]!);
+  }
+  // HTTP/2 names the host only as `:authority`; handlers read it as `Host`, as over HTTP/1.1.
+  const authority = req.headers[":authority"];
+  if (typeof authority === "string" && !headers.has("host")) headers.set("host", authority);
   const method = req.method ?? "GET";
   const hasBody = withBody && method !== "GET" && method !== "HEAD";
   return new Request(url, {
@@ -90,8 +99,10 @@ const isHttpSpace = (c: number) => c === 0x20 || c === 0x09;
 /** Sends a web `Response` through a node:http `ServerResponse`, streaming its body. */
 export async function sendResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
   res.statusCode = response.status;
+  // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2), and node:http2 throws on them.
+  const http2 = isHttp2Response(res);
   for (const [name, value] of response.headers) {
-    if (name !== "set-cookie") res.setHeader(name, value);
+    if (name !== "set-cookie" && !(http2 && CONNECTION_SPECIFIC.has(name))) res.setHeader(name, value);
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
@@ -101,6 +112,14 @@ export async function sendResponse(res: ServerResponse, response: Response, isHe
     return;
   }
   await pipeline(Readable.fromWeb(response.body as never), res);
+}
+
+/** Headers HTTP/2 does not allow (RFC 9113 §8.2.2). */
+const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+
+/** Whether `res` answers an HTTP/2 request (node:http2's compatibility response has a `stream`). */
+function isHttp2Response(res: ServerResponse): boolean {
+  return (res as { stream?: unknown }).stream !== undefined;
 }
 
 const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);

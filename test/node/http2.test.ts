@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, createSecureServer, type Http2SecureServer } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NodeWs from "ws";
-import { attachHttp2 } from "../../adapters/node.ts";
+import { attachHttp2, serve } from "../../adapters/node.ts";
 import { Rookery } from "../../mod.ts";
 import { FrameParser } from "../../src/protocol/frame_parser.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
@@ -254,5 +254,67 @@ describe("shutdown", () => {
     for (const o of streams) expect(o.frames).toEqual(["close:1001:server shutting down"]);
     for (const s of sessions) s.close();
     own.close();
+  });
+});
+
+describe("serve with tls and http2", () => {
+  it("one TLS port: WebSockets over HTTP/2 and HTTP/1.1, plain HTTP/2 requests to the fallback, 426 for a plain request on a route", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+    const handle = await serve(app, {
+      hostname: "127.0.0.1",
+      tls: { cert: certificate.cert, key: certificate.key },
+      http2: true,
+      fetch: (request) => new Response(`fallback for ${new URL(request.url).pathname} host=${request.headers.get("host")}`),
+    });
+    try {
+      const s = connect(`https://127.0.0.1:${handle.port}`, { ca: certificate.cert });
+      s.on("error", () => {});
+      await once(s, "remoteSettings");
+      expect(s.remoteSettings.enableConnectProtocol).toBe(true);
+      expect(s.remoteSettings.maxConcurrentStreams).toBe(100);
+      const o = await open(s, "/echo", {}, "websocket", handle.port);
+      o.stream.write(clientFrame(1, "h2 via serve"));
+      await until(() => o.frames.length === 1);
+      expect(o.frames).toEqual(["text:h2 via serve"]);
+
+      const get = async (path: string) => {
+        const req = s.request({ ":path": path });
+        const [headers] = (await once(req, "response")) as [Record<string, unknown>];
+        let body = "";
+        req.on("data", (d: Buffer) => (body += d.toString()));
+        await once(req, "end");
+        return { status: Number(headers[":status"]), body };
+      };
+      expect(await get("/page")).toEqual({ status: 200, body: `fallback for /page host=127.0.0.1:${handle.port}` });
+      // The HTTP/1.1 answer carries Upgrade and Connection, which HTTP/2 forbids: they are left out.
+      expect((await get("/echo")).status).toBe(426);
+      s.close();
+
+      const ws = new NodeWs(`wss://127.0.0.1:${handle.port}/echo`, { ca: certificate.cert });
+      await once(ws, "open");
+      ws.send("h1 via serve");
+      expect(String(((await once(ws, "message")) as [Buffer])[0])).toBe("h1 via serve");
+      ws.close();
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("tls alone serves wss:// over HTTP/1.1; http2 without tls and a bad maxStreams are refused", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+    const handle = await serve(app, { hostname: "127.0.0.1", tls: { cert: certificate.cert, key: certificate.key } });
+    try {
+      const ws = new NodeWs(`wss://127.0.0.1:${handle.port}/echo`, { ca: certificate.cert });
+      await once(ws, "open");
+      ws.send("tls");
+      expect(String(((await once(ws, "message")) as [Buffer])[0])).toBe("tls");
+      ws.close();
+    } finally {
+      await handle.close();
+    }
+    await expect(serve(app, { http2: true })).rejects.toThrow(TypeError);
+    await expect(serve(app, { tls: { cert: certificate.cert, key: certificate.key }, http2: true, maxStreams: 0 })).rejects.toThrow(RangeError);
   });
 });

@@ -1,0 +1,121 @@
+/**
+ * `examples/echo.ts --http2` (Node adapter) on every runtime that runs it: Node, and Deno and Bun
+ * through their own `node:http2` with `--adapter node`. node:http2's client opens WebSockets as
+ * extended CONNECT streams (RFC 8441); an HTTP/1.1 client upgrades on the same TLS port.
+ */
+import { once } from "node:events";
+import { type ClientHttp2Session, connect } from "node:http2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import NodeWs from "ws";
+import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
+import { FrameParser } from "../../src/protocol/frame_parser.ts";
+import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
+import { clientFrame, closeBody } from "../support/raw_client.ts";
+
+const certificate: Certificate = selfSignedCertificate();
+afterAll(() => certificate.remove());
+
+/** Where each runtime runs the Node adapter: its own on Node, `--adapter node` elsewhere. */
+const TARGETS: [Target, string[]][] = [
+  ["node", []],
+  ["deno", ["--adapter", "node"]],
+  ["bun", ["--adapter", "node"]],
+];
+
+describe.each(TARGETS)("echo over HTTP/2 on %s", (target, extra) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(target, "examples/echo.ts", {
+      args: ["--port", "0", "--tls-cert", certificate.certFile, "--tls-key", certificate.keyFile, "--http2", ...extra],
+      ready: /listening on wss:\/\/[^:]+:(\d+)/,
+    });
+  }, 30_000);
+  afterAll(() => server?.stop());
+
+  async function session(): Promise<ClientHttp2Session> {
+    const s = connect(`https://127.0.0.1:${server.port}`, { ca: certificate.cert });
+    s.on("error", () => {});
+    await once(s, "remoteSettings");
+    return s;
+  }
+
+  /** An extended CONNECT to /echo (or `path`); the status and, after a 200, the frames that come back. */
+  async function open(s: ClientHttp2Session, headers: Record<string, string> = {}, path = "/echo") {
+    const stream = s.request(
+      { ":method": "CONNECT", ":protocol": "websocket", ":path": path, ":scheme": "https", ":authority": `127.0.0.1:${server.port}`, "sec-websocket-version": "13", ...headers },
+      { endStream: false },
+    );
+    stream.on("error", () => {});
+    const [response] = (await once(stream, "response")) as [Record<string, unknown>];
+    const frames: string[] = [];
+    const parser = new FrameParser(
+      {
+        message: (m, bin) => frames.push(bin ? `binary:${(m as Uint8Array).byteLength}` : `text:${m as string}`),
+        ping: () => {},
+        closeReceived: (code, reason) => {
+          frames.push(`close:${code}:${reason}`);
+          stream.end();
+        },
+        error: (e) => frames.push(`error:${e.code}`),
+      },
+      { maxPayload: Infinity, allowUnmasked: true, maxFragments: Infinity },
+    );
+    stream.on("data", (chunk: Buffer) => parser.push(new Uint8Array(chunk)));
+    return { stream, status: Number(response[":status"]), response, frames, ended: new Promise<void>((r) => stream.once("close", () => r())) };
+  }
+
+  const until = async (check: () => boolean, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    expect(check()).toBe(true);
+  };
+
+  it("the handshake: 200 for version 13, 426 otherwise, 404 for another path", async () => {
+    const s = await session();
+    expect(s.remoteSettings.enableConnectProtocol).toBe(true);
+    expect((await open(s)).status).toBe(200);
+    const old = await open(s, { "sec-websocket-version": "8" });
+    expect([old.status, old.response["sec-websocket-version"]]).toEqual([426, "13"]);
+    expect((await open(s, {}, "/elsewhere")).status).toBe(404);
+    s.close();
+  });
+
+  it("echo of text, binary and fragments over two streams of one session, then the closing handshake", async () => {
+    const s = await session();
+    const [a, b] = await Promise.all([open(s), open(s)]);
+    a.stream.write(clientFrame(1, "héllo over h2"));
+    a.stream.write(clientFrame(2, new Uint8Array(70_000).fill(1)));
+    b.stream.write(Buffer.concat([clientFrame(1, "frag", { fin: false }), clientFrame(0, "ment")]));
+    await until(() => a.frames.length === 2 && b.frames.length === 1);
+    expect(a.frames).toEqual(["text:héllo over h2", "binary:70000"]);
+    expect(b.frames).toEqual(["text:fragment"]);
+    a.stream.write(clientFrame(8, closeBody(1000, "done")));
+    await a.ended;
+    expect(a.frames.at(-1)).toBe("close:1000:done");
+    // The other stream of the session lives on.
+    b.stream.write(clientFrame(1, "still"));
+    await until(() => b.frames.length === 2);
+    s.close();
+  });
+
+  it("a protocol error fails only its stream (1002); the session opens another", async () => {
+    const s = await session();
+    const bad = await open(s);
+    bad.stream.write(clientFrame(1, "x", { mask: false }));
+    await bad.ended;
+    expect(bad.frames[0]).toMatch(/^close:1002:/);
+    const good = await open(s);
+    good.stream.write(clientFrame(1, "ok"));
+    await until(() => good.frames.length === 1);
+    s.close();
+  });
+
+  it("an HTTP/1.1 client upgrades on the same TLS port", async () => {
+    const ws = new NodeWs(`wss://127.0.0.1:${server.port}/echo`, { ca: certificate.cert });
+    await once(ws, "open");
+    ws.send("over h1");
+    const [data] = (await once(ws, "message")) as [Buffer];
+    expect(data.toString()).toBe("over h1");
+    ws.close();
+  });
+});
