@@ -3,15 +3,20 @@
  * through their own `node:http2` with `--adapter node`. node:http2's client opens WebSockets as
  * extended CONNECT streams (RFC 8441); an HTTP/1.1 client upgrades on the same TLS port.
  */
+import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { type ClientHttp2Session, connect } from "node:http2";
+import { type ClientHttp2Session, connect, createSecureServer } from "node:http2";
+import { resolve as resolvePath } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NodeWs from "ws";
+import { attachHttp2 } from "../../adapters/node.ts";
+import { Rookery } from "../../mod.ts";
 import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
 import { FrameParser } from "../../src/protocol/frame_parser.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
+const root = resolvePath(import.meta.dirname, "../..");
 const certificate: Certificate = selfSignedCertificate();
 afterAll(() => certificate.remove());
 
@@ -118,4 +123,33 @@ describe.each(TARGETS)("echo over HTTP/2 on %s", (target, extra) => {
     expect(data.toString()).toBe("over h1");
     ws.close();
   });
+});
+
+describe("Deno's own WebSocket client", () => {
+  it("opens its WebSocket as an extended CONNECT stream against an HTTP/2-only server", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/echo").onmessage((conn, message) => void conn.send(`echo:${message as string}`));
+    const server = createSecureServer({ key: certificate.key, cert: certificate.cert, settings: { enableConnectProtocol: true } });
+    const streams: string[] = [];
+    server.on("stream", (_stream, headers) => void streams.push(`${headers[":method"]} ${headers[":protocol"]} ${headers[":path"]}`));
+    const sockets = attachHttp2(app, server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as { port: number }).port;
+    try {
+      const output = await new Promise<string>((resolve, reject) => {
+        execFile(
+          resolvePath(root, "node_modules/.bin/deno"),
+          ["run", "-A", "--quiet", "--cert", certificate.certFile, "test/deno/ws_client.ts", `wss://127.0.0.1:${port}/echo`],
+          { cwd: root, timeout: 20_000 },
+          (error, stdout) => (error ? reject(new Error(`${error.message}\n${stdout}`)) : resolve(stdout)),
+        );
+      });
+      expect(output.trim()).toBe("REPLY echo:from deno");
+      expect(streams).toEqual(["CONNECT websocket /echo"]);
+    } finally {
+      await sockets.close();
+      server.close();
+    }
+  }, 30_000);
 });

@@ -25,6 +25,9 @@ export function selfSignedCertificate(): Certificate {
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
     "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1",
     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    // An end-entity certificate, not a CA: rustls (Deno's client) refuses a CA used as a server's.
+    "-addext", "basicConstraints=critical,CA:FALSE",
+    "-addext", "extendedKeyUsage=serverAuth",
   ], { stdio: "ignore" });
   return {
     cert: readFileSync(certFile, "utf8"),
