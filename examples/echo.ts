@@ -27,8 +27,7 @@
  * Prints `listening on ws://HOST:PORT/echo` (wss:// with TLS) once ready.
  */
 import { Rookery } from "../mod.ts";
-import { readFileSync } from "node:fs";
-import { adapterFlag, flag, hasFlag, serveAny } from "./serve_any.ts";
+import { adapterFlag, flag, hasFlag, serveAny, tlsFlags } from "./serve_any.ts";
 
 const maxPayload = flag("max-payload", "");
 const app = new Rookery({
@@ -38,15 +37,11 @@ const app = new Rookery({
 });
 app.ws("/echo").onmessage((conn, message) => void conn.send(message));
 
-const certFile = flag("tls-cert", "");
-const keyFile = flag("tls-key", "");
-if (Boolean(certFile) !== Boolean(keyFile)) throw new TypeError("--tls-cert and --tls-key go together");
-if (hasFlag("http2") && !certFile) throw new TypeError("--http2 needs --tls-cert and --tls-key: browsers speak HTTP/2 only over TLS");
-const tls = certFile ? { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") } : undefined;
+const secure = await tlsFlags();
 const server = await serveAny(app, {
   port: Number(flag("port", "9001")),
   hostname: flag("hostname", "127.0.0.1"),
   adapter: adapterFlag(),
-  ...(tls ? { tls, http2: hasFlag("http2") } : {}),
+  ...secure,
 });
-console.log(`listening on ${tls ? "wss" : "ws"}://${server.hostname}:${server.port}/echo`);
+console.log(`listening on ${secure.tls ? "wss" : "ws"}://${server.hostname}:${server.port}/echo`);

@@ -76,6 +76,23 @@ function checkAdapter(name: string): RuntimeName {
   throw new TypeError(`adapter ${JSON.stringify(name)} cannot serve on ${runtime}: use "node" or "${runtime}"`);
 }
 
+/**
+ * `--tls-cert FILE --tls-key FILE [--http2]` as `serveAny` options (none without them). Throws a
+ * `TypeError` for one without the other, or `--http2` without TLS (browsers speak HTTP/2 only
+ * over TLS).
+ */
+export async function tlsFlags(): Promise<Pick<ServeAnyOptions, "tls" | "http2">> {
+  const certFile = flag("tls-cert", "");
+  const keyFile = flag("tls-key", "");
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new TypeError("--tls-cert and --tls-key go together");
+  if (!certFile) {
+    if (hasFlag("http2")) throw new TypeError("--http2 needs --tls-cert and --tls-key: browsers speak HTTP/2 only over TLS");
+    return {};
+  }
+  const { readFileSync } = await import("node:fs");
+  return { tls: { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") }, http2: hasFlag("http2") };
+}
+
 /** Runs `fn` when the process gets `signal` (SIGINT, SIGTERM, SIGHUP), on every runtime. */
 export function onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", fn: () => void): void {
   if (g.Deno) g.Deno.addSignalListener(signal, fn);

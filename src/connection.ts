@@ -52,6 +52,7 @@ export interface ConnectionInit<Data, Params> {
   data: Data;
   protocol: string;
   remoteAddress: string | undefined;
+  httpVersion: "1.1" | "2";
 }
 
 let counter = 0;
@@ -73,6 +74,11 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
   readonly params: Params;
   /** The selected subprotocol, `""` when none was selected. */
   readonly protocol: string;
+  /**
+   * What the WebSocket runs over: `"2"` for a stream of an HTTP/2 connection (RFC 8441, the Node
+   * adapter's `http2`), `"1.1"` for an HTTP/1.1 upgrade.
+   */
+  readonly httpVersion: "1.1" | "2";
   /** The peer's IP address, when the runtime reports it. */
   readonly remoteAddress: string | undefined;
   /** Per-connection user data: what `onaccept` returned as `data` (writable). */
@@ -85,6 +91,7 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
     this.url = init.url;
     this.params = init.params;
     this.protocol = init.protocol;
+    this.httpVersion = init.httpVersion;
     this.remoteAddress = init.remoteAddress;
     this.data = init.data;
     this.#control = control;

@@ -93,7 +93,8 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.#maxBacklog = acceptance.maxBacklog;
     this.native = port.native;
     const { url, params, data, protocol } = acceptance;
-    this.connection = new Connection({ url, params, data, protocol, remoteAddress }, this);
+    const httpVersion = acceptance.extendedConnect ? "2" : "1.1";
+    this.connection = new Connection({ url, params, data, protocol, remoteAddress, httpVersion }, this);
     app.connections.add(this);
     registry?.add(this);
     // Deferred so the adapter holds its SocketEvents before any handler can act on the socket;

@@ -44,6 +44,8 @@ export interface Acceptance {
   readonly data: unknown;
   /** The selected subprotocol, `""` for none. */
   readonly protocol: string;
+  /** An HTTP/2 extended CONNECT (RFC 8441) rather than an HTTP/1.1 upgrade. */
+  readonly extendedConnect?: boolean;
   /** The client's `Sec-WebSocket-Key` (`""` over HTTP/2, which has none). */
   readonly key: string;
   /** Extra headers for the 101 response, from `onaccept` (protocol not included). Read only: it may be shared. */
@@ -287,6 +289,7 @@ function accepted(
       params,
       data: options.data,
       protocol,
+      ...(source.extendedConnect ? { extendedConnect: true } : {}),
       key: headers.get("sec-websocket-key")?.trim() ?? "",
       headers: extra,
       deflate,

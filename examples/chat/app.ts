@@ -82,6 +82,8 @@ export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs =
   app: Rookery;
   fetch: (req: Request) => Response;
   rooms: Rooms;
+  /** Open chat sockets that are streams of an HTTP/2 connection (RFC 8441), for `/stats`. */
+  open: { http2: number };
 } {
   const app = new Rookery({
     maxPayload: 4096,
@@ -90,6 +92,7 @@ export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs =
     ...(deflate ? { perMessageDeflate: { threshold: 0 } } : {}),
   });
   const rooms = new Rooms({ maxRooms, reserveMs, history: HISTORY });
+  const open = { http2: 0 };
   const rate: Rate = { perSecond: RATE_PER_SECOND, burst: RATE_BURST };
 
   const record = (room: string, event: ChatEvent) => {
@@ -119,6 +122,7 @@ export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs =
       return { data };
     })
     .onopen((conn) => {
+      if (conn.httpVersion === "2") open.http2++;
       const member = conn.data;
       if ("refusal" in member) {
         conn.close(member.refusal.code, member.refusal.reason);
@@ -150,6 +154,7 @@ export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs =
       if (text) record(member.room, { type: "message", nick: member.nick, text, at: Date.now() });
     })
     .onclose((conn) => {
+      if (conn.httpVersion === "2") open.http2--;
       const member = conn.data;
       if ("refusal" in member || !member.joined) return;
       const { nick, room } = member;
@@ -164,5 +169,5 @@ export function chatApp({ broker, worker = "", maxRooms = MAX_ROOMS, reserveMs =
     }
     return new Response("Not Found\n", { status: 404 });
   };
-  return { app, fetch, rooms };
+  return { app, fetch, rooms, open };
 }

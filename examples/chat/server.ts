@@ -11,12 +11,14 @@
  * rooms per process, default 1000), --reserve-ms N (how long a nickname waits for its socket to
  * open, default 5000), --stats (adds `GET /stats`: memory after a forced GC and the room count,
  * for tests; never on by default), --no-deflate (no compression; it is on wherever the runtime's
- * adapter can compress: Node and Bun, not Deno's native adapter).
- * Prints `chat running at http://HOST:PORT/` once ready.
+ * adapter can compress: Node and Bun, not Deno's native adapter), --tls-cert FILE --tls-key FILE
+ * (https and wss; Node adapter: on Deno and Bun add --adapter node), --http2 (with TLS: HTTP/2
+ * too, the page's WebSocket then a stream of its connection, RFC 8441).
+ * Prints `chat running at http://HOST:PORT/` (https with TLS) once ready.
  */
 import type { RedisBroker } from "../../adapters/redis.ts";
 import { startCluster, stopWithPrimary } from "../cluster.ts";
-import { args, exit, flag, onSignal, pid, runtime, serveAny } from "../serve_any.ts";
+import { adapterFlag, args, exit, flag, onSignal, pid, runtime, serveAny, tlsFlags } from "../serve_any.ts";
 import { chatApp, MAX_ROOMS, RESERVE_MS } from "./app.ts";
 import { withStats } from "./stats.ts";
 
@@ -49,9 +51,17 @@ if (workers > 1 && !isWorker) {
 } else {
   const broker = redisUrl ? await connectBroker(redisUrl) : undefined;
   const worker = `${runtime} ${isWorker ? "worker" : "process"} ${pid}`;
-  const { app, fetch, rooms } = chatApp({ ...(broker ? { broker } : {}), worker, maxRooms, reserveMs, deflate });
-  const server = await serveAny(app, { port, hostname, fetch: stats ? withStats(fetch, rooms) : fetch, reusePort: isWorker });
-  console.log(`chat running at http://${server.hostname}:${server.port}/ (${server.runtime})`);
+  const { app, fetch, rooms, open } = chatApp({ ...(broker ? { broker } : {}), worker, maxRooms, reserveMs, deflate });
+  const secure = await tlsFlags();
+  const server = await serveAny(app, {
+    port,
+    hostname,
+    fetch: stats ? withStats(fetch, rooms, open) : fetch,
+    reusePort: isWorker,
+    adapter: adapterFlag(),
+    ...secure,
+  });
+  console.log(`chat running at ${secure.tls ? "https" : "http"}://${server.hostname}:${server.port}/ (${server.runtime})`);
   const stop = () => void server.close().then(() => broker?.close()).then(() => exit(0));
   for (const signal of ["SIGINT", "SIGTERM"] as const) onSignal(signal, stop);
   if (isWorker) stopWithPrimary(stop);

@@ -11,11 +11,14 @@ interface Runtimes {
   gc?: () => void;
 }
 
-/** Wraps the page handler with `/stats`: `{ heap, rooms, reserved }`, heap in bytes after a GC. */
-export function withStats(fetch: (req: Request) => Response, rooms: Rooms): (req: Request) => Response {
+/**
+ * Wraps the page handler with `/stats`: `{ heap, rooms, reserved, http2 }`, heap in bytes after a
+ * GC, `http2` the open WebSockets that are streams of an HTTP/2 connection.
+ */
+export function withStats(fetch: (req: Request) => Response, rooms: Rooms, open: { http2: number }): (req: Request) => Response {
   return (req) => {
     if (new URL(req.url).pathname !== "/stats") return fetch(req);
-    return Response.json({ heap: collectedMemory(), rooms: rooms.size, reserved: rooms.reserved });
+    return Response.json({ heap: collectedMemory(), rooms: rooms.size, reserved: rooms.reserved, http2: open.http2 });
   };
 }
 

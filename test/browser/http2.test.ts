@@ -9,6 +9,7 @@ import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve, type ServerHandle } from "../../adapters/node.ts";
 import { Rookery } from "../../mod.ts";
+import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -33,7 +34,12 @@ beforeAll(async () => {
     if (headers[":method"] === "CONNECT") arrived.push(`h2 ${headers[":protocol"]} ${headers[":path"]}`);
   });
   handle.server.on("upgrade", (req: { url: string }) => void arrived.push(`h1 ${req.url}`));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--ignore-certificate-errors"] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // The certificate is this run's own; the machine has no network beyond loopback.
+    args: ["--ignore-certificate-errors", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -71,3 +77,29 @@ describe("Chromium over HTTP/2", () => {
     await page.context().close();
   });
 });
+
+describe("the chat demo over HTTP/2", () => {
+  let chat: RunningServer;
+  beforeAll(async () => {
+    chat = await startServer("node", "examples/chat/server.ts", {
+      args: ["--port", "0", "--stats", "--tls-cert", certificate.certFile, "--tls-key", certificate.keyFile, "--http2"],
+      ready: /https:\/\/[^:]+:(\d+)\//,
+    });
+  }, 30_000);
+  afterAll(() => chat?.stop());
+
+  it("the page's WebSocket is a stream of the page's HTTP/2 connection, and the chat works over it", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`https://127.0.0.1:${chat.port}/`);
+    expect(await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).nextHopProtocol)).toBe("h2");
+    await page.fill("#nick", "ann");
+    await page.fill("#room", "h2");
+    await page.click("#join button");
+    await page.locator("#say").waitFor({ state: "visible", timeout: 10_000 });
+    // The server counts the chat sockets that arrived as HTTP/2 streams.
+    const stats = (await page.evaluate(() => fetch("/stats").then((r) => r.json()))) as { http2: number; rooms: number };
+    expect(stats).toMatchObject({ http2: 1, rooms: 1 });
+    await page.context().close();
+  });
+});
+

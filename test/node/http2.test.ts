@@ -24,6 +24,7 @@ beforeAll(async () => {
   certificate = selfSignedCertificate();
   const app = new Rookery({ logger: () => {}, maxPayload: 1 << 20 });
   app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+  app.ws("/version").onopen((conn) => void conn.send(`over HTTP/${conn.httpVersion}`));
   app
     .ws("/chat")
     .subprotocols(["chat"])
@@ -216,6 +217,18 @@ describe("the same TLS port", () => {
     await once(req, "end");
     expect(body).toBe("plain");
     s.close();
+  });
+
+  it("conn.httpVersion tells a stream (2) from an upgrade (1.1)", async () => {
+    const s = await session();
+    const o = await open(s, "/version");
+    await until(() => o.frames.length === 1);
+    expect(o.frames).toEqual(["text:over HTTP/2"]);
+    s.close();
+    const ws = new NodeWs(`wss://127.0.0.1:${port}/version`, { ca: certificate.cert });
+    const [data] = (await once(ws, "message")) as [Buffer];
+    expect(data.toString()).toBe("over HTTP/1.1");
+    ws.close();
   });
 
   it("an HTTP/1.1 upgrade (wss://) is served too", async () => {
