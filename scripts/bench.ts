@@ -11,6 +11,7 @@
  *   npm run bench -- --scenario deflate-memory   (compression: memory per idle connection, Node)
  *   npm run bench -- --scenario bare       (Rookery on Node vs a bare node:net echo, paired bursts)
  *   npm run bench -- --scenario bare --case binary64k   (one of its cases: small, single, text16k, binary64k, handshake)
+ *   npm run bench -- --scenario http2      (WebSockets over HTTP/2 vs wss:// over HTTP/1.1: opens per second, memory)
  *   npm run bench -- --scenario paired     (the same paired bursts against ws on Node, raw Bun.serve, raw Deno;
  *                                           --baseline node-ws|bun-raw|deno-raw for one, --case for one case)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
@@ -41,6 +42,7 @@ import {
   runDeflateThroughput,
 } from "./bench/deflate.ts";
 import { BASELINES, type BareRow, renderBare, runBare } from "./bench/bare.ts";
+import { renderHttp2, runHttp2 } from "./bench/http2.ts";
 import { type Runtime, startServer } from "./spawn_server.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -95,7 +97,8 @@ const scaleOutOnly = onlyScenario === "scaleout";
 const deflateOnly = onlyScenario === "deflate" || onlyScenario === "deflate-memory";
 const bareOnly = onlyScenario === "bare";
 const pairedOnly = onlyScenario === "paired";
-const tableSkipped = scaleOutOnly || deflateOnly || bareOnly || pairedOnly;
+const http2Only = onlyScenario === "http2";
+const tableSkipped = scaleOutOnly || deflateOnly || bareOnly || pairedOnly || http2Only;
 for (let round = 1; round <= (tableSkipped ? 0 : rounds); round++) {
   // Alternate the order, so no server always runs first (cold machine) or last (warm one).
   const order = round % 2 === 1 ? servers : [...servers].reverse();
@@ -167,6 +170,12 @@ if (bareOnly || pairedOnly || (!onlyScenario && (!onlyRuntime || onlyRuntime ===
   writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   writeFileSync(join(out, `${name}.md`), renderBare(rows, quick));
   console.log(readFileSync(join(out, `${name}.md`), "utf8"));
+}
+if (http2Only || (!onlyScenario && (!onlyRuntime || onlyRuntime === "node"))) {
+  const row = await runHttp2(quick);
+  writeFileSync(join(out, "http2.json"), `${JSON.stringify({ meta, row }, null, 2)}\n`);
+  writeFileSync(join(out, "http2.md"), renderHttp2(row, quick));
+  console.log(readFileSync(join(out, "http2.md"), "utf8"));
 }
 if (scaleOutOnly || (!onlyScenario && !onlyRuntime)) {
   const rows = await runScaleOut(quick);
