@@ -181,10 +181,8 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
 
   closed(code: number, reason: string): void {
     if (this.readyState === ReadyState.CLOSED) return;
-    if (this.#terminated) {
-      code = CloseCode.ABNORMAL;
-      reason = "";
-    } else if (code === CloseCode.ABNORMAL && !this.#failed && !this.#sentClose) {
+    // A drop the server chose (terminate) is no failure.
+    if (code === CloseCode.ABNORMAL && !this.#failed && !this.#sentClose && !this.#terminated) {
       this.#fail(new WebSocketError(CloseCode.ABNORMAL, "The connection ended without a close frame"));
     }
     this.readyState = ReadyState.CLOSED;
@@ -212,7 +210,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   ping(payload: Uint8Array): SendStatus {
     if (this.readyState !== ReadyState.OPEN || !this.#port.sendPing) return "dropped";
     // A ping is a frame like a message: a reader that does not keep up gets none past the bound.
-    if (this.#backpressured && this.#port.bufferedAmount > this.#maxBuffered) return "dropped";
+    if (this.#overBuffer()) return "dropped";
     const status = this.#port.sendPing(payload);
     if (status === "backpressure") this.#backpressured = true;
     return status;
@@ -235,11 +233,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
 
   send(message: string | Uint8Array | PreparedMessage): SendStatus {
     if (this.readyState !== ReadyState.OPEN) return "dropped";
-    // After a send that was not backpressured, a socket holds at most its runtime's high-water
-    // mark (64 KiB at most on every adapter), so the buffer need not be asked (on Deno that is a
-    // call into the runtime) unless the bound is below that.
-    const mayBeOver = this.#backpressured || this.#maxBuffered < HIGH_WATER_MARK_CEILING;
-    if (mayBeOver && this.#port.bufferedAmount > this.#maxBuffered) {
+    if (this.#overBuffer()) {
       if (this.#slowReader === "close") {
         this.#fail(slowReaderError(this.#maxBuffered));
       }
@@ -250,6 +244,15 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       message instanceof PreparedMessage ? (port.sendPrepared ? port.sendPrepared(message) : port.send(message.message)) : port.send(message);
     if (status === "backpressure") this.#backpressured = true;
     return status;
+  }
+
+  /** Whether the send buffer is past `maxBufferedAmount`, the bound on every frame sent. */
+  #overBuffer(): boolean {
+    // After a send that was not backpressured, a socket holds at most its runtime's high-water
+    // mark (64 KiB at most on every adapter), so the buffer need not be asked (on Deno that is a
+    // call into the runtime) unless the bound is below that.
+    const mayBeOver = this.#backpressured || this.#maxBuffered < HIGH_WATER_MARK_CEILING;
+    return mayBeOver && this.#port.bufferedAmount > this.#maxBuffered;
   }
 
   subscribe(topic: string): void {

@@ -8,17 +8,13 @@ import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, OutgoingHttpH
 import type { ServerHost } from "../../src/server_host.ts";
 import { badHostResponse, hasValidHost, textResponse, type UpgradeRequest } from "../../src/upgrade.ts";
 import { NodeWebSocket } from "./socket.ts";
+import { CONNECTION_SPECIFIC } from "./web_bridge.ts";
 
 /** What the stream handler needs of its entry point's host. */
 type StreamHost = Pick<ServerHost<never>, "app" | "connect" | "decideRoute" | "failedRequest">;
 
 const EMPTY = new Uint8Array(0);
 
-/**
- * Headers HTTP/2 forbids (RFC 9113 §8.2.2): Node throws on them, and a refusal made for HTTP/1.1
- * carries `Connection: close`.
- */
-const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length"]);
 
 /** `Headers.get` over node:http2's header object (pseudo-headers left out, `:authority` read as `host`). */
 class StreamHeaders {
@@ -64,7 +60,8 @@ async function refuse(stream: ServerHttp2Stream, response: Response): Promise<vo
   const body = new Uint8Array(await response.arrayBuffer());
   if (stream.destroyed || stream.headersSent) return;
   const out: OutgoingHttpHeaders = { ":status": response.status };
-  for (const [name, value] of response.headers) if (!CONNECTION_SPECIFIC.has(name)) out[name] = value;
+  // A refusal made for HTTP/1.1 carries `Connection: close`; the body goes whole, so HTTP/2 frames it.
+  for (const [name, value] of response.headers) if (!CONNECTION_SPECIFIC.has(name) && name !== "content-length") out[name] = value;
   stream.respond(out);
   stream.end(body);
 }

@@ -130,6 +130,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     return this.#send(TEXT, prepared.bytes);
   }
 
+  /** Writes a frame now, or behind the frames waiting for a compression. */
   #send(first: number, payload: string | Uint8Array): SendStatus {
     if (this.#waiting()) return this.#queue({ first, payload });
     return this.#write(first, payload) ? "sent" : "backpressure";
@@ -191,15 +192,9 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     // After a failure nothing more will be read, so the TCP side ends once the close frame is
     // out; otherwise the peer's close frame is awaited (in `closeReceived`), for at most `closeTimeout`.
     const stopped = this.#parser.stopped;
-    this.#frame(CLOSE, encodeClosePayload(code, reason));
+    this.#send(CLOSE, encodeClosePayload(code, reason));
     if (stopped) this.#endAfterOutput();
     this.#armTimer();
-  }
-
-  /** Writes a frame now, or behind the frames waiting for a compression. */
-  #frame(first: number, payload: Uint8Array): void {
-    if (this.#waiting()) this.#queue({ first, payload });
-    else this.#write(first, payload);
   }
 
   /** Whether frames wait behind a compression. */
@@ -345,7 +340,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
       this.#closeSent = true;
       // §5.5.1: answer with a close frame, echoing the code (none for 1005) and the reason, as
       // Deno and Bun do.
-      this.#frame(CLOSE, encodeClosePayload(code, reason));
+      this.#send(CLOSE, encodeClosePayload(code, reason));
     }
     // §7.1.1: the server closes the TCP connection first once the handshake is done.
     this.#endAfterOutput();

@@ -114,8 +114,8 @@ export async function sendResponse(res: ServerResponse, response: Response, isHe
   await pipeline(Readable.fromWeb(response.body as never), res);
 }
 
-/** Headers HTTP/2 does not allow (RFC 9113 §8.2.2). */
-const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+/** Headers HTTP/2 does not allow (RFC 9113 §8.2.2): node:http2 throws on them. */
+export const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
 /** Whether `res` answers an HTTP/2 request (node:http2's compatibility response has a `stream`). */
 function isHttp2Response(res: ServerResponse): boolean {

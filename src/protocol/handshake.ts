@@ -45,13 +45,8 @@ export function checkHandshake(method: string, headers: HeaderReader): Handshake
   if (!hasToken(headers.get("connection"), "upgrade")) {
     return { status: 400, message: "A WebSocket handshake needs Connection: Upgrade" };
   }
-  if (headers.get("sec-websocket-version")?.trim() !== "13") {
-    return {
-      status: 426,
-      message: "Unsupported Sec-WebSocket-Version: only version 13 is spoken",
-      headers: { "sec-websocket-version": "13" },
-    };
-  }
+  const version = versionProblem(headers);
+  if (version) return version;
   if (!isValidKey(headers.get("sec-websocket-key"))) {
     return { status: 400, message: "Sec-WebSocket-Key must be 16 bytes in base64" };
   }
@@ -64,14 +59,17 @@ export function checkHandshake(method: string, headers: HeaderReader): Handshake
  * must still be 13.
  */
 export function checkExtendedConnect(headers: HeaderReader): HandshakeProblem | undefined {
-  if (headers.get("sec-websocket-version")?.trim() !== "13") {
-    return {
-      status: 426,
-      message: "Unsupported Sec-WebSocket-Version: only version 13 is spoken",
-      headers: { "sec-websocket-version": "13" },
-    };
-  }
-  return undefined;
+  return versionProblem(headers);
+}
+
+/** 426 naming the one version spoken, unless the request asks for version 13 (both protocols). */
+function versionProblem(headers: HeaderReader): HandshakeProblem | undefined {
+  if (headers.get("sec-websocket-version")?.trim() === "13") return undefined;
+  return {
+    status: 426,
+    message: "Unsupported Sec-WebSocket-Version: only version 13 is spoken",
+    headers: { "sec-websocket-version": "13" },
+  };
 }
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
