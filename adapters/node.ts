@@ -325,19 +325,20 @@ function createNodeServer(host: NodeHost, options: ServeOptions): Server | Https
   }
   const maxStreams = options.maxStreams ?? 100;
   if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new RangeError(`maxStreams must be a positive integer, got ${String(maxStreams)}`);
-  const server = createSecureServer(
-    {
-      cert: tls.cert,
-      key: tls.key,
-      allowHTTP1: true,
-      settings: {
-        enableConnectProtocol: true,
-        maxConcurrentStreams: maxStreams,
-        ...(options.maxHeaderSize !== undefined ? { maxHeaderListSize: options.maxHeaderSize } : {}),
-      },
+  const secure = {
+    cert: tls.cert,
+    key: tls.key,
+    allowHTTP1: true,
+    settings: {
+      enableConnectProtocol: true,
+      maxConcurrentStreams: maxStreams,
+      ...(options.maxHeaderSize !== undefined ? { maxHeaderListSize: options.maxHeaderSize } : {}),
     },
-    onRequest as never,
-  );
+  };
+  // HTTP/1.1 clients on this port get node:http's head timeout (slowloris) too: Node's HTTP/2
+  // server hands these options to its HTTP/1.1 side, though its types do not list them.
+  const http1 = { headersTimeout: limits.headersTimeout, connectionsCheckingInterval: limits.connectionsCheckingInterval };
+  const server = createSecureServer(Object.assign(secure, http1), onRequest as never);
   listenStreams(host, server, host.closeTimeout);
   listenUpgrades(host, server as unknown as Server, false);
   return server;

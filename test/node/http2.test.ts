@@ -5,6 +5,7 @@
  * the same TLS port, and shutdown.
  */
 import { once } from "node:events";
+import { connect as tlsConnect } from "node:tls";
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, createSecureServer, type Http2SecureServer } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NodeWs from "ws";
@@ -329,5 +330,27 @@ describe("serve with tls and http2", () => {
     }
     await expect(serve(app, { http2: true })).rejects.toThrow(TypeError);
     await expect(serve(app, { tls: { cert: certificate.cert, key: certificate.key }, http2: true, maxStreams: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("serve with tls: a client that never finishes its request head", () => {
+  it.each([false, true])("is answered 408 and dropped after handshakeTimeout (http2: %s)", async (http2) => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/ws");
+    const handle = await serve(app, { hostname: "127.0.0.1", tls: { cert: certificate.cert, key: certificate.key }, http2, handshakeTimeout: 500 });
+    try {
+      const socket = tlsConnect({ host: "127.0.0.1", port: handle.port, ca: certificate.cert, ALPNProtocols: ["http/1.1"] });
+      await once(socket, "secureConnect");
+      let answer = "";
+      socket.on("data", (d: Buffer) => (answer += d.toString()));
+      socket.write("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n");
+      const started = Date.now();
+      await once(socket, "end");
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      socket.destroy();
+    } finally {
+      await handle.close();
+    }
   });
 });
