@@ -12,8 +12,8 @@ import NodeWs from "ws";
 import { attachHttp2 } from "../../adapters/node.ts";
 import { Rookery } from "../../mod.ts";
 import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
-import { FrameParser } from "../../src/protocol/frame_parser.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
+import { openStream } from "../support/h2_client.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
 const root = resolvePath(import.meta.dirname, "../..");
@@ -44,30 +44,8 @@ describe.each(TARGETS)("echo over HTTP/2 on %s", (target, extra) => {
     return s;
   }
 
-  /** An extended CONNECT to /echo (or `path`); the status and, after a 200, the frames that come back. */
-  async function open(s: ClientHttp2Session, headers: Record<string, string> = {}, path = "/echo") {
-    const stream = s.request(
-      { ":method": "CONNECT", ":protocol": "websocket", ":path": path, ":scheme": "https", ":authority": `127.0.0.1:${server.port}`, "sec-websocket-version": "13", ...headers },
-      { endStream: false },
-    );
-    stream.on("error", () => {});
-    const [response] = (await once(stream, "response")) as [Record<string, unknown>];
-    const frames: string[] = [];
-    const parser = new FrameParser(
-      {
-        message: (m, bin) => frames.push(bin ? `binary:${(m as Uint8Array).byteLength}` : `text:${m as string}`),
-        ping: () => {},
-        closeReceived: (code, reason) => {
-          frames.push(`close:${code}:${reason}`);
-          stream.end();
-        },
-        error: (e) => frames.push(`error:${e.code}`),
-      },
-      { maxPayload: Infinity, allowUnmasked: true, maxFragments: Infinity },
-    );
-    stream.on("data", (chunk: Buffer) => parser.push(new Uint8Array(chunk)));
-    return { stream, status: Number(response[":status"]), response, frames, ended: new Promise<void>((r) => stream.once("close", () => r())) };
-  }
+  /** An extended CONNECT to /echo (or `path`). */
+  const open = (s: ClientHttp2Session, headers: Record<string, string> = {}, path = "/echo") => openStream(s, server.port, path, headers);
 
   const until = async (check: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;
@@ -80,7 +58,7 @@ describe.each(TARGETS)("echo over HTTP/2 on %s", (target, extra) => {
     expect(s.remoteSettings.enableConnectProtocol).toBe(true);
     expect((await open(s)).status).toBe(200);
     const old = await open(s, { "sec-websocket-version": "8" });
-    expect([old.status, old.response["sec-websocket-version"]]).toEqual([426, "13"]);
+    expect([old.status, old.headers["sec-websocket-version"]]).toEqual([426, "13"]);
     expect((await open(s, {}, "/elsewhere")).status).toBe(404);
     s.close();
   });

@@ -6,13 +6,13 @@
  */
 import { once } from "node:events";
 import { connect as tlsConnect } from "node:tls";
-import { type ClientHttp2Session, type ClientHttp2Stream, connect, createSecureServer, type Http2SecureServer } from "node:http2";
+import { type ClientHttp2Session, connect, createSecureServer, type Http2SecureServer } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NodeWs from "ws";
 import { attachHttp2, serve } from "../../adapters/node.ts";
 import { Rookery } from "../../mod.ts";
-import { FrameParser } from "../../src/protocol/frame_parser.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
+import { openStream, type StreamSocket } from "../support/h2_client.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
 let certificate: Certificate;
@@ -58,53 +58,9 @@ async function session(): Promise<ClientHttp2Session> {
   return s;
 }
 
-interface Opened {
-  stream: ClientHttp2Stream;
-  status: number;
-  headers: Record<string, unknown>;
-  /** Server frames as `text:…`, `binary:<length>`, `close:<code>:<reason>`, `ping:…`. */
-  frames: string[];
-  body: string;
-  ended: Promise<void>;
-}
-
-/** Sends an extended CONNECT and collects what comes back (frames after a 200, a body otherwise). */
-async function open(
-  s: ClientHttp2Session,
-  path: string,
-  headers: Record<string, string> = {},
-  protocol = "websocket",
-  at: number = port,
-): Promise<Opened> {
-  const stream = s.request(
-    { ":method": "CONNECT", ":protocol": protocol, ":path": path, ":scheme": "https", ":authority": `127.0.0.1:${at}`, "sec-websocket-version": "13", ...headers },
-    { endStream: false },
-  );
-  stream.on("error", () => {});
-  const [response] = (await once(stream, "response")) as [Record<string, unknown>];
-  const status = Number(response[":status"]);
-  const frames: string[] = [];
-  let body = "";
-  const parser = new FrameParser(
-    {
-      message: (m, bin) => frames.push(bin ? `binary:${(m as Uint8Array).byteLength}` : `text:${m as string}`),
-      ping: (p) => frames.push(`ping:${p.byteLength}`),
-      closeReceived: (code, reason) => {
-        frames.push(`close:${code}:${reason}`);
-        // As a WebSocket client over HTTP/2 does: its side of the stream ends after the close.
-        stream.end();
-      },
-      error: (e) => frames.push(`error:${e.code}`),
-    },
-    { maxPayload: Infinity, allowUnmasked: true, maxFragments: Infinity },
-  );
-  stream.on("data", (chunk: Buffer) => {
-    if (status === 200) parser.push(new Uint8Array(chunk));
-    else body += chunk.toString();
-  });
-  const ended = new Promise<void>((r) => stream.once("close", () => r()));
-  return { stream, status, headers: response, frames, get body() { return body; }, ended } as Opened;
-}
+/** An extended CONNECT to this file's server (or the one on `at`). */
+const open = (s: ClientHttp2Session, path: string, headers: Record<string, string> = {}, protocol = "websocket", at: number = port) =>
+  openStream(s, at, path, headers, protocol);
 
 const until = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -260,7 +216,7 @@ describe("shutdown", () => {
         return s;
       }),
     );
-    const streams: Opened[] = [];
+    const streams: StreamSocket[] = [];
     for (const s of sessions) for (let i = 0; i < 3; i++) streams.push(await open(s, "/echo", {}, "websocket", ownPort));
     await until(() => app.connections.size === 6);
     await attached.close();
