@@ -134,3 +134,20 @@ describe("conn.terminate", () => {
     expect(seen).toEqual(["close:1006:"]);
   });
 });
+
+describe("conn.ping and the send-buffer bound", () => {
+  it("past maxBufferedAmount a ping is dropped, as a send is, and never reaches the port", async () => {
+    const app = new Rookery({ logger: () => {}, maxBufferedAmount: 1000, slowReader: "drop" });
+    app.ws("/h");
+    const result = await connect(app, upgradeRequest("/h"), { sendStatus: "backpressure" });
+    if (!("socket" in result)) throw new Error("not upgraded");
+    await settle();
+    const s = result.socket;
+    s.buffered = 500;
+    expect(s.connection.ping("under")).toBe("sent");
+    s.buffered = 5000;
+    expect(s.connection.send("over")).toBe("dropped");
+    expect(s.connection.ping("over")).toBe("dropped");
+    expect(s.pings.map((p) => new TextDecoder().decode(p))).toEqual(["under"]);
+  });
+});
