@@ -41,15 +41,15 @@
  */
 import type { Rookery } from "../src/app.ts";
 import { CloseCode, type CloseCodeValue } from "../src/close_codes.ts";
-import { DEFAULT_IDLE_TIMEOUT, exceedsLimit } from "../src/limits.ts";
+import { DEFAULT_IDLE_TIMEOUT } from "../src/limits.ts";
 import type { ResolvedDeflate } from "../src/protocol/deflate_params.ts";
 import type { RouteRecord } from "../src/route.ts";
-import type { SocketEvents, SocketFailure, SocketPort } from "../src/socket_port.ts";
+import type { SocketFailure } from "../src/socket_port.ts";
 import { type HostAnswer, ServerHost } from "../src/server_host.ts";
-import type { NativeServer, NativeTopics } from "../src/topics.ts";
-import type { SendStatus } from "../src/connection.ts";
+import type { NativeServer } from "../src/topics.ts";
 import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
 import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
+import { ours, RookeryData } from "./bun/socket_data.ts";
 import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
 
 export type { BunCompressorSize, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers, FetchHandler };
@@ -157,93 +157,6 @@ export function bunPayloadLimit(app: Rookery): number {
   return Math.max(1, Math.min(app.largestPayloadLimit(), BUN_MAX_PAYLOAD));
 }
 
-/**
- * The core's port over one Bun socket, and its native topics (Bun's pub/sub: same semantics,
- * `ws.publish` skips the sender). One object per socket with its methods on the prototype: no
- * closures per connection.
- */
-class BunPort implements SocketPort, NativeTopics {
-  readonly #ws: BunSocket;
-  /** Sends from this many bytes up are compressed: `threshold - 1`, so exactly `threshold` is; Infinity stays Infinity. */
-  readonly #compressAbove: number;
-
-  constructor(ws: BunSocket) {
-    this.#ws = ws;
-    this.#compressAbove = ws.data.deflate ? ws.data.deflate.threshold - 1 : Infinity;
-  }
-
-  get native(): NativeTopics {
-    return this;
-  }
-
-  get server(): NativeServer {
-    return this.#ws.data.server;
-  }
-
-  subscribe(topic: string): void {
-    this.#ws.subscribe(topic);
-    follow(this.#ws.data, topic, true);
-  }
-
-  unsubscribe(topic: string): void {
-    this.#ws.unsubscribe(topic);
-    follow(this.#ws.data, topic, false);
-  }
-
-  publish(topic: string, message: string | Uint8Array): void {
-    this.#ws.publish(topic, message, compressesPublish(this.#ws.data.server, topic, message));
-  }
-
-  send(message: string | Uint8Array): SendStatus {
-    const ws = this.#ws;
-    // Bun compresses only what it is asked to, and ignores the flag where nothing was agreed.
-    const compress = exceedsLimit(message, this.#compressAbove);
-    const result = typeof message === "string" ? ws.sendText(message, compress) : ws.sendBinary(message, compress);
-    // Bun: -1 queued with backpressure, 0 dropped, otherwise bytes sent.
-    return result === -1 ? "backpressure" : result === 0 && ws.readyState !== 1 ? "dropped" : "sent";
-  }
-
-  close(code: number, reason: string): void {
-    if (this.#ws.readyState === 1) this.#ws.close(code, reason);
-  }
-
-  sendPing(payload: Uint8Array): SendStatus {
-    const ws = this.#ws;
-    if (ws.readyState !== 1) return "dropped";
-    const result = ws.ping(payload);
-    return result === -1 ? "backpressure" : result === 0 ? "dropped" : "sent";
-  }
-
-  terminate(): void {
-    this.#ws.terminate();
-  }
-
-  get bufferedAmount(): number {
-    return this.#ws.getBufferedAmount();
-  }
-}
-
-/**
- * Rookery's `ws.data`, a class so that Rookery's sockets are told from those the user's own code
- * upgraded by `instanceof` (no registry of them to keep).
- */
-class RookeryData implements BunSocketData {
-  acceptance: Acceptance | undefined;
-  events: SocketEvents | undefined = undefined;
-  readonly server: NativeServer;
-  readonly deflate: BunSocketData["deflate"];
-
-  constructor(acceptance: Acceptance, server: NativeServer, deflate: BunSocketData["deflate"]) {
-    this.acceptance = acceptance;
-    this.server = server;
-    this.deflate = deflate;
-  }
-}
-
-function ours(ws: BunSocket<unknown>): ws is BunSocket<BunSocketData> {
-  return ws.data instanceof RookeryData;
-}
-
 /** One `NativeServer` per Bun server, so the core publishes once per server. */
 const nativeServers = new WeakMap<BunServer, NativeServer>();
 
@@ -331,7 +244,8 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     open(ws) {
       if (!ours(ws)) return passOn("open", () => foreign.open?.(ws));
       const data = ws.data;
-      data.events = host.connect(data.acceptance!, new BunPort(ws), ws.remoteAddress);
+      data.opened(ws);
+      data.events = host.connect(data.acceptance!, data, ws.remoteAddress);
       // What the connection needs of the handshake is in it now; the rest (headers, the route's
       // options) would stay alive with the socket.
       data.acceptance = undefined;

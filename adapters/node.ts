@@ -26,7 +26,8 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
 import { checkCloseTimeout, ServerHost } from "../src/server_host.ts";
-import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, textResponse, type UpgradeRequest } from "../src/upgrade.ts";
+import type { MaybePromise } from "../src/thenable.ts";
+import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, textResponse, type UpgradeDecision, type UpgradeRequest } from "../src/upgrade.ts";
 import { watchWhileDeciding } from "./node/early_data.ts";
 import { supportsReusePort } from "./node/reuse_port.ts";
 import { NodeWebSocket } from "./node/socket.ts";
@@ -130,21 +131,26 @@ type NodeHost = ServerHost<NodeEnv>;
 const TRAITS = { deflate: true };
 
 /**
- * Answers one upgrade request. Resolves `false` when no route takes the path (the socket is left
- * untouched), `true` when it was answered. Never rejects: whatever fails answers the client (500
- * for our own failures) and is logged.
+ * Answers one upgrade request: `false` when no route takes the path (the socket is left
+ * untouched), `true` when it was answered. Decided within the call (no promise, no early-data
+ * watcher) unless `onaccept` returns a promise. Never throws or rejects: whatever fails answers
+ * the client (500 for our own failures) and is logged.
  */
-async function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
-  try {
-    return await upgradeOrPass(host, req, socket, head, closeTimeout);
-  } catch (error) {
-    socket.on("error", () => {});
-    await sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy());
+function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): MaybePromise<boolean> {
+  const failed = (error: unknown): true => {
+    socket.on("error", ignore);
+    sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy());
     return true;
+  };
+  try {
+    const handled = upgradeOrPass(host, req, socket, head, closeTimeout);
+    return handled instanceof Promise ? handled.catch(failed) : handled;
+  } catch (error) {
+    return failed(error);
   }
 }
 
-async function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): Promise<boolean> {
+function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): MaybePromise<boolean> {
   let request: UpgradeRequest | undefined;
   try {
     request = lacksHost(req) ? undefined : upgradeRequestOf(req);
@@ -152,38 +158,44 @@ async function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duple
     request = undefined;
   }
   // Before routing: runtimes build the URL from the Host, which must not choose the route.
-  if (!request || !hasValidHost(request.headers)) {
-    socket.on("error", () => {});
-    await sendRawResponse(socket, badHostResponse());
-    return true;
-  }
+  if (!request || !hasValidHost(request.headers)) return refuseRaw(socket, badHostResponse());
   // Not ours: decided before reading anything, so the caller gets the socket untouched.
   const found = host.app.routes.find(request.pathname);
   if (!found) return false;
+  const decision = host.decideRoute(request, found);
+  // Decided at once: nothing can have arrived meanwhile, the socket is as node:http left it.
+  if (!(decision instanceof Promise)) return carryOut(host, decision, socket, head, closeTimeout, false);
   // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
   // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
   const early = watchWhileDeciding(socket, head);
-  const decision = await host.decideRoute(request, found);
-  if (decision.kind === "pass") {
-    early.release();
-    return false;
-  }
-  if (decision.kind === "respond") {
-    early.release();
-    await sendRawResponse(socket, decision.response);
-    return true;
-  }
+  return decision.then((d) => {
+    const buffered = early.release();
+    return carryOut(host, d, socket, buffered, closeTimeout, early.gone);
+  });
+}
+
+/** Does what the handshake decided: `false` to pass the socket on, else answers it (refusal or 101). */
+function carryOut(host: NodeHost, decision: UpgradeDecision, socket: Duplex, head: Uint8Array, closeTimeout: number, gone: boolean): boolean {
+  if (decision.kind === "pass") return false;
+  if (decision.kind === "respond") return refuseRaw(socket, decision.response);
   const { acceptance } = decision;
-  const accept = acceptValue(acceptance.key);
-  const buffered = early.release();
-  if (early.gone || socket.destroyed || !socket.writable) {
+  if (gone || socket.destroyed || !socket.writable) {
     socket.destroy();
     return true;
   }
-  socket.write(switchingProtocols(accept, acceptance.protocol, acceptance.headers));
-  new NodeWebSocket(host, acceptance, socket as Socket, buffered, closeTimeout, (socket as Socket).remoteAddress);
+  socket.write(switchingProtocols(acceptValue(acceptance.key), acceptance.protocol, acceptance.headers));
+  new NodeWebSocket(host, acceptance, socket as Socket, head, closeTimeout, (socket as Socket).remoteAddress);
   return true;
 }
+
+/** Answers an upgrade with a whole response and ends the socket; `true` (answered). */
+function refuseRaw(socket: Duplex, response: Response): true {
+  socket.on("error", ignore);
+  sendRawResponse(socket, response).catch(() => socket.destroy());
+  return true;
+}
+
+function ignore(): void {}
 
 /** Answers a plain HTTP request: a WebSocket route's path gets 426 or 400, any other the fallback's answer. */
 async function answer(host: NodeHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -211,11 +223,14 @@ async function answer(host: NodeHost, req: IncomingMessage, res: ServerResponse)
  * another `upgrade` listener is there to answer it (ws, Vite's HMR, Socket.IO on one server).
  */
 function listenUpgrades(host: NodeHost, server: Server | HttpsServer, share: boolean): void {
+  const unrouted = (socket: Duplex, handled: boolean) => {
+    if (handled || (share && server.listenerCount("upgrade") > 1)) return;
+    refuseRaw(socket, textResponse(404, "Not Found"));
+  };
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(host, req, socket, head, host.closeTimeout).then(async (handled) => {
-      if (handled || (share && server.listenerCount("upgrade") > 1)) return;
-      await sendRawResponse(socket, textResponse(404, "Not Found")).catch(() => socket.destroy());
-    });
+    const handled = upgrade(host, req, socket, head, host.closeTimeout);
+    if (handled instanceof Promise) void handled.then((h) => unrouted(socket, h));
+    else unrouted(socket, handled);
   });
 }
 
@@ -247,7 +262,7 @@ export function handleUpgrade(
 ): Promise<boolean> {
   let host = upgradeHosts.get(app);
   if (!host) upgradeHosts.set(app, (host = new ServerHost(app, {}, TRAITS)));
-  return upgrade(host, req, socket, head, checkCloseTimeout(options.closeTimeout ?? host.closeTimeout));
+  return Promise.resolve(upgrade(host, req, socket, head, checkCloseTimeout(options.closeTimeout ?? host.closeTimeout)));
 }
 
 /**

@@ -72,7 +72,8 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   readonly #slowReader: "close" | "drop";
   // True while a handler runs or its promise is pending; events then wait in the queue.
   #busy = true;
-  #queue: Task[] = [];
+  /** Made on first use: most events run at once and never wait. */
+  #queue: Task[] | undefined;
   // Inbound flow control: bytes of the messages in the queue, and whether the port is paused.
   readonly #maxBacklog: number;
   #backlog = 0;
@@ -145,7 +146,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       return;
     }
     this.#backlog += cost;
-    this.#queue.push({ kind: "message", message, isBinary, cost });
+    (this.#queue ??= []).push({ kind: "message", message, isBinary, cost });
     if (over && !this.#readPaused) {
       this.#readPaused = true;
       this.#port.pause!();
@@ -170,7 +171,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // Once a close is under way, a broken transport only ends it; it is not a new failure.
     if (error.code === CloseCode.ABNORMAL && this.readyState === ReadyState.CLOSING) return;
     this.#failed = true;
-    this.#queue.push({ kind: "error", error });
+    (this.#queue ??= []).push({ kind: "error", error });
     // The close frame goes out before onerror runs, so the peer learns of the failure at once.
     if (error.code !== CloseCode.ABNORMAL) this.close(error.code, fitReason(error.message));
     // Nothing that arrives from now on is delivered, so reading may go on (the peer's close).
@@ -190,7 +191,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // A close we started is reported as sent, whatever the peer echoed (clients differ); an
     // idle peer as dead (Deno sends it 1001, Bun reports a reason), as on Node.
     const final = this.#idledOut || this.#terminated ? { code: CloseCode.ABNORMAL, reason: "" } : (this.#sentClose ?? { code, reason });
-    this.#queue.push({ kind: "close", code: final.code, reason: final.reason });
+    (this.#queue ??= []).push({ kind: "close", code: final.code, reason: final.reason });
     if (!this.#busy) this.#runQueue();
   }
 
@@ -202,7 +203,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       return;
     }
     const task = { kind: "pong" as const, payload: this.#busy ? payload.slice() : payload };
-    this.#queue.push(task);
+    (this.#queue ??= []).push(task);
     if (this.#busy) this.#queuedPong = task;
     else this.#runQueue();
   }
@@ -227,7 +228,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     if (!this.#backpressured || this.#failed || this.readyState !== ReadyState.OPEN) return;
     this.#backpressured = false;
     if (!this.#handlers.ondrain) return;
-    this.#queue.push({ kind: "drain" });
+    (this.#queue ??= []).push({ kind: "drain" });
     if (!this.#busy) this.#runQueue();
   }
 
@@ -277,7 +278,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   /** Runs queued tasks in order until one leaves a promise pending. */
   #runQueue(): void {
     this.#busy = true;
-    for (let task = this.#queue.shift(); task; task = this.#queue.shift()) {
+    for (let task = this.#queue?.shift(); task; task = this.#queue?.shift()) {
       if (task.kind === "message") {
         this.#backlog -= task.cost;
         if (this.#readPaused && mayResume(this.#backlog, this.#maxBacklog)) this.#resumeReading();
@@ -307,7 +308,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       case "close":
         this.#app.connections.delete(this);
         this.#registry?.delete(this);
-        this.#queue.length = 0;
+        this.#queue = undefined;
         this.#backlog = 0;
         return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);
     }
@@ -350,12 +351,12 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       return;
     }
     this.#failed = true;
-    this.#queue = this.#queue.filter((t) => t.kind !== "message" && t.kind !== "pong");
+    this.#queue = this.#queue?.filter((t) => t.kind !== "message" && t.kind !== "pong");
     this.#queuedPong = undefined;
     this.#backlog = 0;
     // With no onerror to show it, the bug would be invisible: a dropped connection, no stack.
     if (!this.#handlers.onerror) this.#app.log(`${handler} handler threw on ${this.connection.url} (no onerror on this route)`, thrown);
-    this.#queue.unshift({ kind: "error", error: handlerError(handler, thrown) });
+    (this.#queue ??= []).unshift({ kind: "error", error: handlerError(handler, thrown) });
     this.close(CloseCode.INTERNAL_ERROR, WIRE_REASON_1011);
     this.#resumeReading();
   }

@@ -120,6 +120,12 @@ function decode(s: string): string | undefined {
   }
 }
 
+/**
+ * The params of every match of a static path, shared: nothing to capture, and a connection
+ * should not cost an object for it. Frozen, so no connection can leak a key into another's.
+ */
+const NO_PARAMS: Record<string, string> = Object.freeze({});
+
 /** A set of routes looked up by path: exact static paths by map, the rest in precedence order. */
 export class Router<T> {
   #static = new Map<string, T>();
@@ -145,7 +151,7 @@ export class Router<T> {
   /** The most specific route matching `pathname`, with its params. */
   find(pathname: string): { value: T; params: Record<string, string> } | undefined {
     const exact = this.#static.get(pathname);
-    if (exact !== undefined) return { value: exact, params: {} };
+    if (exact !== undefined) return { value: exact, params: NO_PARAMS };
     for (const { compiled, value } of this.#dynamic) {
       const params = matchPattern(compiled, pathname);
       if (params) return { value, params };

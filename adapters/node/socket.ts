@@ -15,9 +15,10 @@ import { firstByte } from "../../src/protocol/frame_writer.ts";
 import { FrameOutput } from "./frame_output.ts";
 import type { PreparedMessage } from "../../src/prepared_message.ts";
 import type { NegotiatedDeflate } from "../../src/protocol/deflate_params.ts";
-import { type DeflateEngine, inflatedMessage, shouldCompress, wirePayload } from "../../src/protocol/permessage_deflate.ts";
+import { type DeflateEngine, inflatedMessage, shouldCompress } from "../../src/protocol/permessage_deflate.ts";
 import { WebSocketError as CoreError } from "../../src/errors.ts";
 import { zlibEngine } from "./zlib_engine.ts";
+import { CompressionQueue, type Outgoing, type QueueOwner } from "./compression_queue.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
 import type { Acceptance } from "../../src/upgrade.ts";
 
@@ -31,7 +32,7 @@ export type Transport = Duplex & {
   readonly writableNeedDrain: boolean;
 };
 
-export class NodeWebSocket implements SocketPort, ParserEvents {
+export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
   readonly #socket: Transport;
   readonly #parser: FrameParser;
   /** The core's side of this connection. */
@@ -53,14 +54,12 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   readonly #log: Rookery["log"];
   readonly #slowReader: "close" | "drop";
   readonly #maxPayload: number;
-  // permessage-deflate, when agreed: its parameters, the zlib contexts, and the frames waiting
-  // behind a compression under way (output keeps the order of the sends).
+  // permessage-deflate, when agreed: its parameters and the zlib contexts.
   readonly #deflate: NegotiatedDeflate | undefined;
   readonly #engine: DeflateEngine | undefined;
-  /** Made on first use: most connections never compress, and an idle one should cost little. */
-  #out: Outgoing[] | undefined;
-  #outBytes = 0;
-  #deflating = false;
+  /** Frames behind a compression under way; made on the first compression. */
+  #out: CompressionQueue | undefined;
+  /** A send reported backpressure while only our queue held it: the drain is ours to report. */
   #owesDrain = false;
 
   /** `closeTimeout`: milliseconds to wait for the peer's side of the closing handshake before dropping it. */
@@ -105,7 +104,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#outBytes + this.#output.pending;
+    return this.#socket.writableLength + (this.#out?.bytes ?? 0) + this.#output.pending;
   }
 
   send(message: string | Uint8Array): SendStatus {
@@ -199,7 +198,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
 
   /** Whether frames wait behind a compression. */
   #waiting(): boolean {
-    return this.#out !== undefined && this.#out.length > 0;
+    return this.#out?.waiting === true;
   }
 
   /** Ends the TCP side once, after what is pending. */
@@ -217,52 +216,37 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
   }
 
   #queue(item: Outgoing): SendStatus {
-    (this.#out ??= []).push(item);
-    this.#outBytes += outgoingSize(item);
-    this.#pump();
+    // Only a connection that agreed on compression ever queues: it has an engine.
+    (this.#out ??= new CompressionQueue(this.#engine!, this)).push(item);
     if (this.bufferedAmount <= this.#socket.writableHighWaterMark) return "sent";
     this.#owesDrain = true;
     return "backpressure";
   }
 
-  /** Writes what waits, in order, up to the next compression (one at a time per connection). */
-  #pump(): void {
-    const out = this.#out ?? [];
-    while (out.length > 0 && !this.#deflating) {
-      const item = out[0]!;
-      if (item.compress === undefined) {
-        out.shift();
-        this.#outBytes -= outgoingSize(item);
-        if (item.payload !== undefined) this.#write(item.first!, item.payload);
-        if (item.end) this.#end();
-        continue;
-      }
-      this.#deflating = true;
-      this.#engine!.deflate(item.compress, (result) => this.#compressed(item, result));
-    }
-    if (out.length === 0 && this.#owesDrain && !this.#socket.writableNeedDrain) {
-      // A backpressured send that the socket never saw: the drain is ours to report.
-      this.#owesDrain = false;
-      this.events.drain();
-    }
+  /** @internal A frame leaves the compression queue. */
+  writeQueued(first: number, payload: string | Uint8Array): void {
+    this.#write(first, payload);
   }
 
-  #compressed(item: Outgoing, result: Uint8Array | Error): void {
-    this.#deflating = false;
-    // The connection ended meanwhile and its queue went with it.
-    if (this.#out?.[0] !== item) return;
-    this.#out.shift();
-    this.#outBytes -= outgoingSize(item);
-    if (result instanceof Error) {
-      if (!this.#socket.destroyed) {
-        this.#log("WebSocket compression failed", result);
-        this.events.fail({ kind: "internal" });
-        this.#socket.destroy();
-      }
-      return;
-    }
-    this.#write(firstByte(item.isBinary ? Opcode.BINARY : Opcode.TEXT, true), wirePayload(result));
-    this.#pump();
+  /** @internal The end queued behind the frames before it. */
+  endQueued(): void {
+    this.#end();
+  }
+
+  /** @internal */
+  compressionFailed(error: Error): void {
+    if (this.#socket.destroyed) return;
+    this.#log("WebSocket compression failed", error);
+    this.events.fail({ kind: "internal" });
+    this.#socket.destroy();
+  }
+
+  /** @internal Nothing waits behind a compression any more. */
+  queueEmptied(): void {
+    if (!this.#owesDrain || this.#socket.writableNeedDrain) return;
+    // A backpressured send that the socket never saw: the drain is ours to report.
+    this.#owesDrain = false;
+    this.events.drain();
   }
 
   /** @internal Bytes from the socket. */
@@ -401,8 +385,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents {
     this.#parser.stop();
     this.#engine?.close();
     this.#output.discard();
-    this.#out = undefined;
-    this.#outBytes = 0;
+    this.#out?.clear();
     this.events.closed(CloseCode.ABNORMAL, "");
   }
 }
@@ -430,24 +413,6 @@ function allocateUnzeroed(length: number): Uint8Array {
 // Reasons reading is held (bits of `#holds`).
 const BY_CORE = 1;
 const INFLATING = 2;
-
-/** A frame waiting behind a compression: one to compress, or one ready (with what follows its write). */
-interface Outgoing {
-  compress?: Uint8Array;
-  isBinary?: boolean;
-  /** A ready frame: its first byte and payload. */
-  first?: number;
-  payload?: string | Uint8Array;
-  /** End the socket here: every frame before this one is out. */
-  end?: boolean;
-}
-
-function outgoingSize(item: Outgoing): number {
-  const { compress, payload } = item;
-  if (compress) return compress.byteLength;
-  // A text's size in UTF-16 units is near enough for accounting.
-  return payload === undefined ? 0 : typeof payload === "string" ? payload.length : payload.byteLength;
-}
 
 // One sweep a second for every socket with an idle timeout, instead of a timer per socket.
 const idle = new Set<NodeWebSocket>();
