@@ -12,6 +12,7 @@ export { WebSocketRoute } from "./src/route.ts";
 export { Connection, type MessageData, ReadyState, type ReadyStateValue, type SendStatus } from "./src/connection.ts";
 export { CloseCode, type CloseCodeValue } from "./src/close_codes.ts";
 export { WebSocketError } from "./src/errors.ts";
+export { httpVersionOf } from "./src/http_version.ts";
 export type {
   AcceptHandler,
   AcceptOptions,

@@ -5,6 +5,7 @@
  * HTTP/1.1; a failure resets only that stream, never the session or its other streams.
  */
 import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { markHttp2 } from "../../src/http_version.ts";
 import type { ServerHost } from "../../src/server_host.ts";
 import { badHostResponse, hasValidHost, textResponse, type UpgradeRequest } from "../../src/upgrade.ts";
 import { NodeWebSocket } from "./socket.ts";
@@ -52,7 +53,8 @@ function toWebRequest(url: URL, headers: IncomingHttpHeaders): Request {
     for (const v of Array.isArray(value) ? value : [value]) web.append(name, v);
   }
   if (!web.has("host") && typeof headers[":authority"] === "string") web.set("host", headers[":authority"]);
-  return new Request(url, { method: "GET", headers: web });
+  // `httpVersionOf` tells onaccept this is HTTP/2: the GET says nothing (CONNECT cannot be a Request's method).
+  return markHttp2(new Request(url, { method: "GET", headers: web }));
 }
 
 /** Answers a refused extended CONNECT with a whole `Response`, then ends the stream. */

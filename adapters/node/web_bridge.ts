@@ -4,6 +4,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { markHttp2 } from "../../src/http_version.ts";
 import { ACCEPT_GUID } from "../../src/protocol/handshake.ts";
 import type { UpgradeRequest } from "../../src/upgrade.ts";
 
@@ -37,13 +38,15 @@ export function toRequest(req: IncomingMessage, withBody: boolean, url: URL = ur
   if (typeof authority === "string" && !headers.has("host")) headers.set("host", authority);
   const method = req.method ?? "GET";
   const hasBody = withBody && method !== "GET" && method !== "HEAD";
-  return new Request(url, {
+  const request = new Request(url, {
     method,
     headers,
     body: hasBody ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : null,
     // Required by the fetch spec for a streamed request body.
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
+  // A plain HTTP/2 request (node:http2's compatibility layer) answers "2" to `httpVersionOf`.
+  return req.httpVersionMajor === 2 ? markHttp2(request) : request;
 }
 
 /**

@@ -3,7 +3,7 @@
  * Server-side events are recorded per connection under the `t` query parameter of its URL and
  * read back over plain HTTP (`GET /events?t=TAG`), the side channel the runner uses.
  */
-import { type Broker, type Connection, Rookery } from "../../mod.ts";
+import { type Broker, type Connection, httpVersionOf, Rookery } from "../../mod.ts";
 import { collectedMemory } from "../support/collected_memory.ts";
 import { addFlowRoutes } from "./fixture_flow.ts";
 
@@ -148,6 +148,14 @@ export function fixtureApp(runtime: string, { idleTimeout, broker, deflate = fal
     })
     .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
 
+  // Which protocol carried the handshake: as onaccept sees it (httpVersionOf, before any
+  // connection exists) and as the connection does.
+  app
+    .ws("/version")
+    .onaccept((req) => ({ data: httpVersionOf(req) }))
+    .onopen((conn) => record(conn, `open:${conn.data}:${conn.httpVersion}`))
+    .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
+
   app
     .ws("/throw-open")
     .onopen(() => {
@@ -178,6 +186,7 @@ export function fixtureApp(runtime: string, { idleTimeout, broker, deflate = fal
     if (url.pathname === "/events") return Response.json(events.get(url.searchParams.get("t") ?? "") ?? []);
     if (url.pathname === "/stats") return Response.json({ ...soak, ...collectedMemory(), topics: app.topics.size });
     if (url.pathname === "/hello") return new Response(`hello from ${runtime}`);
+    if (url.pathname === "/http-version") return new Response(httpVersionOf(req));
     return new Response("no such page", { status: 404 });
   };
   return { app, fetch, transcripts: () => Object.fromEntries(events) };

@@ -6,11 +6,15 @@
  * "deno-node" column); `GET /hello` then names both, as `hello from deno-node`. The compression
  * route (/deflate) is there wherever the adapter can compress, so not on Deno's native adapter.
  *
+ * `--tls-cert FILE --tls-key FILE [--http2]` serve over TLS, and with `--http2` WebSockets over
+ * HTTP/2 streams too (RFC 8441; the Node adapter only, so `--adapter node` on Deno and Bun): the
+ * HTTP/2 lifecycle column (`http2_lifecycle.test.ts`).
+ *
  * `--idle SECONDS` sets the app's idleTimeout. `--redis URL` shares topics through a Redis broker
  * (prints `BROKER <status>` on each change, `BROKER-ERROR <message>` on each failure, and waits
  * for Redis before printing the port). SIGHUP shuts it down gracefully (`close()`), prints `SHUTDOWN <transcripts as JSON>`, and exits 0.
  */
-import { adapterFlag, exit, flag, onSignal, runtime, serveAny } from "../../examples/serve_any.ts";
+import { adapterFlag, exit, flag, onSignal, runtime, serveAny, tlsFlags } from "../../examples/serve_any.ts";
 import { fixtureApp } from "./fixture_app.ts";
 
 const idle = flag("idle", "");
@@ -23,7 +27,7 @@ const { app, fetch, transcripts } = fixtureApp(adapter === runtime ? runtime : `
   deflate: adapter !== "deno",
 });
 await broker?.ready();
-const server = await serveAny(app, { port: 0, hostname: "127.0.0.1", fetch, adapter });
+const server = await serveAny(app, { port: 0, hostname: "127.0.0.1", fetch, adapter, ...(await tlsFlags()) });
 console.log(`PORT ${server.port}`);
 
 async function startBroker(url: string) {

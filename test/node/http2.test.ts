@@ -1,18 +1,23 @@
 /**
  * WebSockets over HTTP/2 (RFC 8441) through `attachHttp2`, on a real node:http2 secure server
  * and driven by node:http2's own client: the extended-CONNECT handshake and its refusals, frames
- * over a stream, one failed stream among healthy ones on the same session, an HTTP/1.1 upgrade on
- * the same TLS port, and shutdown.
+ * over a stream (early ones, compressed ones), one failed stream among healthy ones on the same
+ * session, an HTTP/1.1 upgrade on the same TLS port, `httpVersionOf` for `onaccept`, undici's
+ * WebSocket over HTTP/2, the close timeout, and shutdown. Every RFC 6455 frame case runs over
+ * HTTP/2 in test/matrix/http2_frames.test.ts.
  */
 import { once } from "node:events";
+import { request as httpsRequest } from "node:https";
 import { connect as tlsConnect } from "node:tls";
+import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 import { type ClientHttp2Session, connect, createSecureServer, type Http2SecureServer } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent, WebSocket as UndiciWebSocket } from "undici";
 import NodeWs from "ws";
 import { attachHttp2, serve } from "../../adapters/node.ts";
-import { Rookery } from "../../mod.ts";
+import { httpVersionOf, Rookery } from "../../mod.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
-import { openStream, type StreamSocket } from "../support/h2_client.ts";
+import { openStream, RawStream, type StreamSocket } from "../support/h2_client.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
 let certificate: Certificate;
@@ -25,7 +30,14 @@ beforeAll(async () => {
   certificate = selfSignedCertificate();
   const app = new Rookery({ logger: () => {}, maxPayload: 1 << 20 });
   app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+  app.ws("/deflate").perMessageDeflate({ threshold: 0 }).onmessage((conn, message) => void conn.send(message));
   app.ws("/version").onopen((conn) => void conn.send(`over HTTP/${conn.httpVersion}`));
+  // What onaccept can tell before any connection exists, and what an allowedOrigins predicate sees.
+  app
+    .ws("/which")
+    .allowedOrigins((origin, req) => origin !== "https://h1-only.example" || httpVersionOf(req) === "1.1")
+    .onaccept((req) => ({ data: httpVersionOf(req) }))
+    .onopen((conn) => void conn.send(`onaccept saw ${conn.data}, the connection says ${conn.httpVersion}`));
   app
     .ws("/chat")
     .subprotocols(["chat"])
@@ -152,6 +164,39 @@ describe("frames over a stream", () => {
     s.close();
   });
 
+  it("frames written right behind the CONNECT, before the 200 arrives, are read", async () => {
+    const s = await session();
+    const stream = s.request(
+      { ":method": "CONNECT", ":protocol": "websocket", ":path": "/echo", ":scheme": "https", ":authority": `127.0.0.1:${port}`, "sec-websocket-version": "13" },
+      { endStream: false },
+    );
+    stream.on("error", () => {});
+    stream.write(clientFrame(1, "early"));
+    let received = Buffer.alloc(0);
+    stream.on("data", (d: Buffer) => (received = Buffer.concat([received, d])));
+    const [headers] = (await once(stream, "response")) as [Record<string, unknown>];
+    expect(headers[":status"]).toBe(200);
+    await until(() => received.length >= 7);
+    expect(received.subarray(2).toString()).toBe("early");
+    stream.close(0x8); // a client reset: nothing is left for the shutdown to wait for
+    s.close();
+  });
+
+  it("permessage-deflate is agreed on a stream as on an upgrade: compressed both ways", async () => {
+    const s = await session();
+    const o = await RawStream.open(s, port, "/deflate", { "sec-websocket-extensions": "permessage-deflate" });
+    expect([o.status, o.headers["sec-websocket-extensions"]]).toEqual([200, "permessage-deflate"]);
+    const text = "héllo ".repeat(200);
+    // RFC 7692 §7.2.1: the deflated message without its final empty block's 4 bytes, RSV1 set.
+    const deflated = deflateRawSync(Buffer.from(text), { finishFlush: constants.Z_SYNC_FLUSH });
+    o.write(clientFrame(1, deflated.subarray(0, deflated.length - 4), { rsv: 4 }));
+    await o.until(() => o.frames.length === 1);
+    const reply = o.frames[0]!;
+    const inflated = inflateRawSync(Buffer.concat([reply.payload, Buffer.of(0, 0, 0xff, 0xff)]), { finishFlush: constants.Z_SYNC_FLUSH });
+    expect([reply.rsv1, reply.payload.length < Buffer.byteLength(text), inflated.toString()]).toEqual([true, true, text]);
+    s.close();
+  });
+
   it("a client that resets its stream mid-message leaves the session and the server unharmed", async () => {
     const s = await session();
     const o = await open(s, "/echo");
@@ -186,6 +231,31 @@ describe("the same TLS port", () => {
     const [data] = (await once(ws, "message")) as [Buffer];
     expect(data.toString()).toBe("over HTTP/1.1");
     ws.close();
+  });
+
+  it("httpVersionOf tells onaccept and an allowedOrigins predicate which protocol the handshake came over", async () => {
+    const s = await session();
+    const o = await open(s, "/which");
+    await until(() => o.frames.length === 1);
+    expect(o.frames).toEqual(["text:onaccept saw 2, the connection says 2"]);
+    expect((await open(s, "/which", { origin: "https://h1-only.example" })).status).toBe(403);
+    s.close();
+    const ws = new NodeWs(`wss://127.0.0.1:${port}/which`, { ca: certificate.cert, origin: "https://h1-only.example" });
+    const [data] = (await once(ws, "message")) as [Buffer];
+    expect(data.toString()).toBe("onaccept saw 1.1, the connection says 1.1");
+    ws.close();
+  });
+
+  it("undici's WebSocket, a second RFC 8441 client, opens its socket as a stream when its dispatcher speaks HTTP/2", async () => {
+    const agent = new Agent({ connect: { ca: certificate.cert }, allowH2: true });
+    try {
+      const ws = new UndiciWebSocket(`wss://127.0.0.1:${port}/version`, { dispatcher: agent });
+      const [event] = (await once(ws, "message")) as [MessageEvent<string>];
+      expect(event.data).toBe("over HTTP/2");
+      ws.close();
+    } finally {
+      await agent.close();
+    }
   });
 
   it("an HTTP/1.1 upgrade (wss://) is served too", async () => {
@@ -227,6 +297,47 @@ describe("shutdown", () => {
   });
 });
 
+describe("the close timeout over HTTP/2", () => {
+  it("a stream that never answers the server's close is reset after closeTimeout; the session's other streams live on", async () => {
+    const app = new Rookery({ logger: () => {} });
+    const closed: string[] = [];
+    app
+      .ws("/echo")
+      .onmessage((conn, message) => (message === "close-me" ? conn.close(4000, "done") : void conn.send(message)))
+      .onclose((_c, reason, code) => void closed.push(`${code}:${reason}`));
+    const handle = await serve(app, { hostname: "127.0.0.1", tls: { cert: certificate.cert, key: certificate.key }, http2: true, closeTimeout: 300 });
+    try {
+      const s = connect(`https://127.0.0.1:${handle.port}`, { ca: certificate.cert });
+      s.on("error", () => {});
+      await once(s, "remoteSettings");
+      // A bare stream: it reads what comes and never writes a close frame back, nor ends its side.
+      const silent = s.request(
+        { ":method": "CONNECT", ":protocol": "websocket", ":path": "/echo", ":scheme": "https", ":authority": `127.0.0.1:${handle.port}`, "sec-websocket-version": "13" },
+        { endStream: false },
+      );
+      silent.on("error", () => {});
+      silent.resume();
+      await once(silent, "response");
+      const other = await open(s, "/echo", {}, "websocket", handle.port);
+      silent.write(clientFrame(1, "close-me"));
+      const started = Date.now();
+      await once(silent, "close");
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(2000);
+      // Reset with our side still open: no orderly end.
+      expect(silent.aborted).toBe(true);
+      expect(closed).toEqual(["4000:done"]);
+      other.stream.write(clientFrame(1, "still here"));
+      await until(() => other.frames.length === 1);
+      expect(other.frames).toEqual(["text:still here"]);
+      s.close();
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe("serve with tls and http2", () => {
   it("one TLS port: WebSockets over HTTP/2 and HTTP/1.1, plain HTTP/2 requests to the fallback, 426 for a plain request on a route", async () => {
     const app = new Rookery({ logger: () => {} });
@@ -235,7 +346,7 @@ describe("serve with tls and http2", () => {
       hostname: "127.0.0.1",
       tls: { cert: certificate.cert, key: certificate.key },
       http2: true,
-      fetch: (request) => new Response(`fallback for ${new URL(request.url).pathname} host=${request.headers.get("host")}`),
+      fetch: (request) => new Response(`fallback for ${new URL(request.url).pathname} host=${request.headers.get("host")} over ${httpVersionOf(request)}`),
     });
     try {
       const s = connect(`https://127.0.0.1:${handle.port}`, { ca: certificate.cert });
@@ -256,10 +367,21 @@ describe("serve with tls and http2", () => {
         await once(req, "end");
         return { status: Number(headers[":status"]), body };
       };
-      expect(await get("/page")).toEqual({ status: 200, body: `fallback for /page host=127.0.0.1:${handle.port}` });
+      expect(await get("/page")).toEqual({ status: 200, body: `fallback for /page host=127.0.0.1:${handle.port} over 2` });
       // The HTTP/1.1 answer carries Upgrade and Connection, which HTTP/2 forbids: they are left out.
       expect((await get("/echo")).status).toBe(426);
       s.close();
+
+      const overHttp1 = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest({ host: "127.0.0.1", port: handle.port, path: "/page", ca: certificate.cert }, (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => resolve(body));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(overHttp1).toBe(`fallback for /page host=127.0.0.1:${handle.port} over 1.1`);
 
       const ws = new NodeWs(`wss://127.0.0.1:${handle.port}/echo`, { ca: certificate.cert });
       await once(ws, "open");

@@ -56,7 +56,7 @@ export interface ServerFrame {
 /** A connected raw client: what it received, parsed, and ways to wait for it. */
 export class RawClient {
   readonly socket: Socket;
-  received = Buffer.alloc(0);
+  received: Buffer = Buffer.alloc(0);
   ended = false;
   #handshakeDone = false;
   response = "";
@@ -162,23 +162,32 @@ export class RawClient {
       if (!this.response.startsWith("HTTP/1.1 101")) return;
     }
     if (!this.response.startsWith("HTTP/1.1 101")) return;
-    for (;;) {
-      const b = this.received;
-      if (b.length < 2) return;
-      let length = b[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (b.length < 4) return;
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (b.length < offset + length) return;
-      this.frames.push({ fin: (b[0]! & 0x80) !== 0, rsv1: (b[0]! & 0x40) !== 0, opcode: b[0]! & 0x0f, payload: b.subarray(offset, offset + length) });
-      this.received = b.subarray(offset + length);
+    this.received = readServerFrames(this.received, this.frames);
+  }
+}
+
+/**
+ * Moves every whole frame at the start of `bytes` into `into` and returns the bytes left (the
+ * start of a frame still arriving). Server frames are unmasked; nothing is validated, so a test
+ * sees exactly what the server sent. Shared by the HTTP/1.1 and the HTTP/2 test clients.
+ */
+export function readServerFrames(bytes: Buffer, into: ServerFrame[]): Buffer {
+  let b = bytes;
+  for (;;) {
+    if (b.length < 2) return b;
+    let length = b[1]! & 0x7f;
+    let offset = 2;
+    if (length === 126) {
+      if (b.length < 4) return b;
+      length = b.readUInt16BE(2);
+      offset = 4;
+    } else if (length === 127) {
+      if (b.length < 10) return b;
+      length = Number(b.readBigUInt64BE(2));
+      offset = 10;
     }
+    if (b.length < offset + length) return b;
+    into.push({ fin: (b[0]! & 0x80) !== 0, rsv1: (b[0]! & 0x40) !== 0, opcode: b[0]! & 0x0f, payload: b.subarray(offset, offset + length) });
+    b = b.subarray(offset + length);
   }
 }
