@@ -1,7 +1,9 @@
 /**
  * `examples/echo.ts --http2` (Node adapter) on every runtime that runs it: Node, and Deno and Bun
  * through their own `node:http2` with `--adapter node`. node:http2's client opens WebSockets as
- * extended CONNECT streams (RFC 8441); an HTTP/1.1 client upgrades on the same TLS port.
+ * extended CONNECT streams (RFC 8441); an HTTP/1.1 client upgrades on the same TLS port. The
+ * multiplexing cases: 50 streams of one session in order, one failed stream among ten, 1 MiB on
+ * three streams at once, a client reset mid-message. Every frame case: http2_frames.test.ts.
  */
 import { execFile } from "node:child_process";
 import { once } from "node:events";
@@ -90,6 +92,53 @@ describe.each(TARGETS)("echo over HTTP/2 on %s", (target, extra) => {
     const good = await open(s);
     good.stream.write(clientFrame(1, "ok"));
     await until(() => good.frames.length === 1);
+    s.close();
+  });
+
+  it("50 streams on one session each echo 20 messages, in order", async () => {
+    const s = await session();
+    const streams = await Promise.all(Array.from({ length: 50 }, () => open(s)));
+    streams.forEach((o, k) => {
+      for (let i = 0; i < 20; i++) o.stream.write(clientFrame(1, `${k}:${i}`));
+    });
+    await until(() => streams.every((o) => o.frames.length >= 20), 15_000);
+    streams.forEach((o, k) => expect(o.frames).toEqual(Array.from({ length: 20 }, (_, i) => `text:${k}:${i}`)));
+    s.close();
+  }, 20_000);
+
+  it("an unmasked frame on one of 10 streams fails that one alone (1002); the other 9 echo", async () => {
+    const s = await session();
+    const streams = await Promise.all(Array.from({ length: 10 }, () => open(s)));
+    streams[6]!.stream.write(clientFrame(1, "x", { mask: false }));
+    streams.forEach((o, k) => {
+      if (k !== 6) o.stream.write(clientFrame(1, `after ${k}`));
+    });
+    await streams[6]!.ended;
+    await until(() => streams.every((o, k) => k === 6 || o.frames.length === 1));
+    expect(streams[6]!.frames).toEqual(["close:1002:Unmasked client frame"]);
+    streams.forEach((o, k) => k !== 6 && expect(o.frames).toEqual([`text:after ${k}`]));
+    s.close();
+  });
+
+  it("1 MiB messages on 3 streams at once each come back whole", async () => {
+    const s = await session();
+    const streams = await Promise.all(Array.from({ length: 3 }, () => open(s)));
+    for (const [k, o] of streams.entries()) o.stream.write(clientFrame(2, new Uint8Array(1 << 20).fill(k + 1)));
+    await until(() => streams.every((o) => o.frames.length === 1), 15_000);
+    for (const o of streams) expect(o.frames).toEqual([`binary:${1 << 20}`]);
+    s.close();
+  }, 20_000);
+
+  it("a client that resets its stream mid-message leaves the session usable", async () => {
+    const s = await session();
+    const o = await open(s);
+    o.stream.write(clientFrame(2, new Uint8Array(100_000)).subarray(0, 50_000));
+    o.stream.close(0x8); // CANCEL
+    await o.ended;
+    const next = await open(s);
+    next.stream.write(clientFrame(1, "after the reset"));
+    await until(() => next.frames.length === 1);
+    expect(next.frames).toEqual(["text:after the reset"]);
     s.close();
   });
 

@@ -432,3 +432,162 @@ describe("serve with tls: a client that never finishes its request head", () => 
     }
   });
 });
+
+describe("per-stream bounds: concurrent streams, idle streams, inbound flow control", () => {
+  let handle: Awaited<ReturnType<typeof serve>>;
+  let release: () => void = () => {};
+  let gate: Promise<void> = Promise.resolve();
+  beforeAll(async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+    app.ws("/idle").idleTimeout(1).onmessage((conn, message) => void conn.send(message));
+    // Each message waits for the gate; past 64 KiB waiting, the stream stops being read.
+    app
+      .ws("/slow")
+      .maxBacklog(64 * 1024)
+      .onmessage(async (conn, message) => {
+        await gate;
+        conn.send(message);
+      });
+    handle = await serve(app, { hostname: "127.0.0.1", tls: { cert: certificate.cert, key: certificate.key }, http2: true, maxStreams: 3 });
+  });
+  afterAll(() => handle.close());
+
+  async function servedSession(): Promise<ClientHttp2Session> {
+    const s = connect(`https://127.0.0.1:${handle.port}`, { ca: certificate.cert });
+    s.on("error", () => {});
+    await once(s, "remoteSettings");
+    return s;
+  }
+
+  it("maxStreams: node:http2's client holds a stream past the bound back; one that sends it anyway is reset; open sockets live on", async () => {
+    const s = await servedSession();
+    expect(s.remoteSettings.maxConcurrentStreams).toBe(3);
+    const three = await Promise.all([0, 1, 2].map(() => open(s, "/echo", {}, "websocket", handle.port)));
+    let fourthOpened = false;
+    const fourth = open(s, "/echo", {}, "websocket", handle.port).then((o) => {
+      fourthOpened = true;
+      return o;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fourthOpened).toBe(false);
+    for (const [k, o] of three.entries()) o.stream.write(clientFrame(1, `still ${k}`));
+    await until(() => three.every((o) => o.frames.length === 1));
+    expect(three.map((o) => o.frames[0])).toEqual(["text:still 0", "text:still 1", "text:still 2"]);
+    // One closes, and the held-back stream goes out. Sent the moment the client saw the close,
+    // it may reach the server before the server has let go of the old stream (Node then resets
+    // it with ENHANCE_YOUR_CALM), so it counts as room only once a stream opens.
+    three[0]!.stream.write(clientFrame(8, closeBody(1000)));
+    await three[0]!.ended;
+    let next = await fourth.catch(() => undefined);
+    for (let tries = 0; !next && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 25));
+      next = await open(s, "/echo", {}, "websocket", handle.port).catch(() => undefined);
+    }
+    next!.stream.write(clientFrame(1, "room again"));
+    await until(() => next!.frames.length === 1);
+    s.close();
+
+    // A client that opens four at once, whatever the SETTINGS say: the fourth is refused (REFUSED_STREAM, 7).
+    const raw = await rawHttp2Client(handle.port);
+    try {
+      for (const id of [1, 3, 5, 7]) raw.connect(id, "/echo");
+      await until(() => raw.events.length >= 4);
+      expect([...raw.events].sort()).toEqual(["headers 1 :status 200", "headers 3 :status 200", "headers 5 :status 200", "rst 7 code 7"]);
+    } finally {
+      raw.socket.destroy();
+    }
+  });
+
+  it("idleTimeout per stream: a silent stream is pinged, then dropped, while a busy one on the same session lives on", async () => {
+    const s = await servedSession();
+    const [silent, busy] = await Promise.all([open(s, "/idle", {}, "websocket", handle.port), open(s, "/idle", {}, "websocket", handle.port)]);
+    let sent = 0;
+    const timer = setInterval(() => busy.stream.write(clientFrame(1, `beat ${sent++}`)), 200);
+    try {
+      await until(() => silent.frames.includes("ping:0"), 3000);
+      await silent.ended;
+      expect(busy.stream.closed).toBe(false);
+      const before = busy.frames.length;
+      await until(() => busy.frames.length > before + 1);
+    } finally {
+      clearInterval(timer);
+      s.close();
+    }
+  }, 10_000);
+
+  it("inbound flow control: a stream whose handler is behind stops being read, HTTP/2 holds the client back, and nothing is lost", async () => {
+    gate = new Promise((r) => (release = r));
+    const s = await servedSession();
+    const slow = await open(s, "/slow", {}, "websocket", handle.port);
+    const other = await open(s, "/echo", {}, "websocket", handle.port);
+    const messages = 64;
+    for (let i = 0; i < messages; i++) slow.stream.write(clientFrame(2, new Uint8Array(64 * 1024).fill(i)));
+    await new Promise((r) => setTimeout(r, 500));
+    // The server took at most its backlog and the stream's window: most of 4 MiB still waits in the client.
+    expect(slow.stream.writableLength).toBeGreaterThan(2 * 1024 * 1024);
+    expect(slow.frames).toEqual([]);
+    // The session is not held up: another stream on it still echoes.
+    other.stream.write(clientFrame(1, "not blocked"));
+    await until(() => other.frames.length === 1);
+    release();
+    await until(() => slow.frames.length === messages, 10_000);
+    expect(slow.frames.every((f) => f === `binary:${64 * 1024}`)).toBe(true);
+    expect(slow.stream.writableLength).toBe(0);
+    s.close();
+  }, 15_000);
+});
+
+
+/**
+ * The least of an HTTP/2 client, on a raw TLS socket: it opens extended CONNECT streams with the
+ * ids it is given, whatever the server's SETTINGS say (node:http2's client holds streams past
+ * the bound back), and notes each HEADERS (its :status) and RST_STREAM (its code) it receives.
+ */
+async function rawHttp2Client(at: number) {
+  const socket = tlsConnect({ host: "127.0.0.1", port: at, ca: certificate.cert, ALPNProtocols: ["h2"], servername: "localhost" });
+  socket.on("error", () => {});
+  await once(socket, "secureConnect");
+  const frame = (type: number, flags: number, id: number, payload: Buffer) => {
+    const head = Buffer.alloc(9);
+    head.writeUIntBE(payload.length, 0, 3);
+    head[3] = type;
+    head[4] = flags;
+    head.writeUInt32BE(id, 5);
+    return Buffer.concat([head, payload]);
+  };
+  // HPACK (RFC 7541 §6.2.2): a literal header without indexing, name and value as plain strings.
+  const literal = (name: string, value: string) => Buffer.concat([Buffer.of(0, name.length), Buffer.from(name), Buffer.of(value.length), Buffer.from(value)]);
+  socket.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), frame(4, 0, 0, Buffer.alloc(0))]));
+  const events: string[] = [];
+  let received = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    while (received.length >= 9 && received.length >= 9 + received.readUIntBE(0, 3)) {
+      const length = received.readUIntBE(0, 3);
+      const [type, flags, id] = [received[3]!, received[4]!, received.readUInt32BE(5) & 0x7fffffff];
+      const payload = received.subarray(9, 9 + length);
+      received = received.subarray(9 + length);
+      if (type === 4 && (flags & 1) === 0) socket.write(frame(4, 1, 0, Buffer.alloc(0))); // SETTINGS: acknowledged
+      // HEADERS: a response starts with :status, 0x88 being HPACK's static entry for 200.
+      if (type === 1) events.push(`headers ${id} :status ${payload[0] === 0x88 ? "200" : `0x${payload[0]!.toString(16)}`}`);
+      if (type === 3) events.push(`rst ${id} code ${payload.readUInt32BE(0)}`);
+    }
+  });
+  return {
+    socket,
+    events,
+    /** Opens stream `id` (odd, rising) as an extended CONNECT to `path`; the stream stays open. */
+    connect(id: number, path: string) {
+      const block = Buffer.concat([
+        literal(":method", "CONNECT"),
+        literal(":protocol", "websocket"),
+        literal(":scheme", "https"),
+        literal(":path", path),
+        literal(":authority", `127.0.0.1:${at}`),
+        literal("sec-websocket-version", "13"),
+      ]);
+      socket.write(frame(1, 0x4, id, block));
+    },
+  };
+}
