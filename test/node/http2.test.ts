@@ -295,6 +295,22 @@ describe("shutdown", () => {
     for (const s of sessions) s.close();
     own.close();
   });
+
+  it("serve's close: 1001 on every stream, GOAWAY to the session, and done while the client keeps its session open", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/echo").onmessage((conn, message) => void conn.send(message));
+    const handle = await serve(app, { hostname: "127.0.0.1", tls: { cert: certificate.cert, key: certificate.key }, http2: true });
+    const s = connect(`https://127.0.0.1:${handle.port}`, { ca: certificate.cert });
+    s.on("error", () => {});
+    await once(s, "remoteSettings");
+    const streams = await Promise.all([0, 1].map(() => open(s, "/echo", {}, "websocket", handle.port)));
+    const goaway = once(s, "goaway");
+    // The client never closes its session: close must not wait for it.
+    await handle.close();
+    await goaway;
+    for (const o of streams) expect(o.frames).toEqual(["close:1001:server shutting down"]);
+    s.destroy();
+  });
 });
 
 describe("the close timeout over HTTP/2", () => {
