@@ -30,7 +30,9 @@ export interface UpgradeRequest {
 
 /** A web `Request` as an {@link UpgradeRequest}. */
 export function fromRequest(request: Request): UpgradeRequest {
-  return { method: request.method, url: request.url, pathname: new URL(request.url).pathname, headers: request.headers, request: () => request };
+  // `url` read once: on Deno each read builds the string anew.
+  const url = request.url;
+  return { method: request.method, url, pathname: new URL(url).pathname, headers: request.headers, request: () => request };
 }
 
 /** A route's match for a request: what `decideRoute` needs beyond the request. */
