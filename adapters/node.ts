@@ -183,7 +183,8 @@ function carryOut(host: NodeHost, decision: UpgradeDecision, socket: Duplex, hea
     socket.destroy();
     return true;
   }
-  socket.write(switchingProtocols(acceptValue(acceptance.key), acceptance.protocol, acceptance.headers));
+  // Latin-1: header values are byte strings (a `Headers` value cannot hold more), and Node writes them without a UTF-8 pass.
+  socket.write(switchingProtocols(acceptValue(acceptance.key), acceptance.protocol, acceptance.headers), "latin1");
   new NodeWebSocket(host, acceptance, socket as Socket, head, closeTimeout, (socket as Socket).remoteAddress);
   return true;
 }

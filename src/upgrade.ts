@@ -291,7 +291,7 @@ function accepted(
       params,
       data: options.data,
       protocol,
-      ...(source.extendedConnect ? { extendedConnect: true } : {}),
+      extendedConnect: source.extendedConnect === true,
       key: headers.get("sec-websocket-key")?.trim() ?? "",
       headers: extra,
       deflate,

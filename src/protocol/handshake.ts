@@ -18,6 +18,9 @@ export interface HandshakeProblem {
 /** Whether a comma-separated header holds `token` (case-insensitive), as `Connection: keep-alive, Upgrade`. */
 export function hasToken(header: string | null, token: string): boolean {
   if (!header) return false;
+  // The usual header is the token alone (`websocket`, `Upgrade`): compared without a split. Of
+  // the token's length, a header can hold it only as the whole value.
+  if (header.length === token.length) return header.toLowerCase() === token;
   for (const part of header.split(",")) {
     if (part.trim().toLowerCase() === token) return true;
   }

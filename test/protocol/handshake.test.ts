@@ -2,8 +2,9 @@
  * The server side of the opening handshake (RFC 6455 §4.2): which requests are refused and
  * with what answer, the key's shape, the accept value, the offered subprotocols.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkHandshake, isValidKey, offeredProtocols } from "../../src/protocol/handshake.ts";
+import { checkHandshake, hasToken, isValidKey, offeredProtocols } from "../../src/protocol/handshake.ts";
 
 /** The §1.3 example key. */
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -104,5 +105,32 @@ describe("offeredProtocols", () => {
     headers.append("sec-websocket-protocol", "a");
     headers.append("sec-websocket-protocol", "b, c");
     expect(offeredProtocols(headers)).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("hasToken", () => {
+  /** The definition: some comma-separated part, trimmed, equals the token case-insensitively. */
+  const byDefinition = (header: string, token: string) => header.split(",").some((part) => part.trim().toLowerCase() === token);
+
+  it("finds a token alone, among others, in any case and with spaces; not a part of one", () => {
+    expect(hasToken("websocket", "websocket")).toBe(true);
+    expect(hasToken("WebSocket", "websocket")).toBe(true);
+    expect(hasToken("keep-alive, Upgrade", "upgrade")).toBe(true);
+    expect(hasToken(" upgrade ", "upgrade")).toBe(true);
+    expect(hasToken("upgrades", "upgrade")).toBe(false);
+    expect(hasToken("websockex", "websocket")).toBe(false);
+    expect(hasToken(null, "upgrade")).toBe(false);
+    expect(hasToken("", "upgrade")).toBe(false);
+  });
+
+  it("agrees with its definition on any header (the whole-value shortcut included)", () => {
+    const part = fc.oneof(fc.constantFrom("upgrade", "Upgrade", "UPGRADE", " upgrade", "keep-alive", "", " "), fc.string({ maxLength: 8 }));
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), (parts) => {
+        const header = parts.join(",");
+        expect(hasToken(header, "upgrade")).toBe(header !== "" && byDefinition(header, "upgrade"));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
