@@ -96,7 +96,7 @@ async function connectRate() {
 }
 
 async function memory() {
-  const n = Number(arg("connections", "2000"));
+  const n = Number(arg("connections", "10000"));
   await sleep(300);
   // A warm-up round first, the same for every server: the first connections also pay once for
   // compiling the server's code (JIT output is resident memory) and for its caches, which is
