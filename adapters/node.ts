@@ -158,7 +158,7 @@ function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, hea
     request = undefined;
   }
   // Before routing: runtimes build the URL from the Host, which must not choose the route.
-  if (!request || !hasValidHost(request.headers)) return refuseRaw(socket, badHostResponse());
+  if (!request || !hasValidHost(request.headers)) return refuseRaw(host, socket, badHostResponse());
   // Not ours: decided before reading anything, so the caller gets the socket untouched.
   const found = host.app.routes.find(request.pathname);
   if (!found) return false;
@@ -177,7 +177,7 @@ function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, hea
 /** Does what the handshake decided: `false` to pass the socket on, else answers it (refusal or 101). */
 function carryOut(host: NodeHost, decision: UpgradeDecision, socket: Duplex, head: Uint8Array, closeTimeout: number, gone: boolean): boolean {
   if (decision.kind === "pass") return false;
-  if (decision.kind === "respond") return refuseRaw(socket, decision.response);
+  if (decision.kind === "respond") return refuseRaw(host, socket, decision.response);
   const { acceptance } = decision;
   if (gone || socket.destroyed || !socket.writable) {
     socket.destroy();
@@ -189,10 +189,13 @@ function carryOut(host: NodeHost, decision: UpgradeDecision, socket: Duplex, hea
   return true;
 }
 
-/** Answers an upgrade with a whole response and ends the socket; `true` (answered). */
-function refuseRaw(socket: Duplex, response: Response): true {
+/**
+ * Answers an upgrade with a whole response and ends the socket; `true` (answered). A response
+ * whose body fails (one `onaccept` made) becomes a logged 500, as any failure of ours does.
+ */
+function refuseRaw(host: NodeHost, socket: Duplex, response: Response): true {
   socket.on("error", ignore);
-  sendRawResponse(socket, response).catch(() => socket.destroy());
+  sendRawResponse(socket, response).catch((error: unknown) => sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy()));
   return true;
 }
 
@@ -226,7 +229,7 @@ async function answer(host: NodeHost, req: IncomingMessage, res: ServerResponse)
 function listenUpgrades(host: NodeHost, server: Server | HttpsServer, share: boolean): void {
   const unrouted = (socket: Duplex, handled: boolean) => {
     if (handled || (share && server.listenerCount("upgrade") > 1)) return;
-    refuseRaw(socket, textResponse(404, "Not Found"));
+    refuseRaw(host, socket, textResponse(404, "Not Found"));
   };
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const handled = upgrade(host, req, socket, head, host.closeTimeout);

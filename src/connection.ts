@@ -70,7 +70,7 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
   readonly id: string;
   /** The request URL of the handshake, including the query string. */
   readonly url: string;
-  /** The route's path parameters, percent-decoded. */
+  /** The route's path parameters, percent-decoded. Read-only: a static route's connections share one frozen empty object. */
   readonly params: Params;
   /** The selected subprotocol, `""` when none was selected. */
   readonly protocol: string;

@@ -290,6 +290,21 @@ describe("handshake hardening", () => {
     }
   });
 
+  it.each([false, true])("a refusal from onaccept whose body fails is a logged 500, never a silent drop (async onaccept: %s)", async (async) => {
+    const logged: string[] = [];
+    const app = quietApp({ logger: (m, error) => logged.push(`${m}: ${String(error)}`) });
+    const failing = () => new Response(new ReadableStream({ pull: (c) => c.error(new Error("body failed")) }), { status: 401 });
+    app.ws("/ws").onaccept(() => (async ? Promise.resolve(failing()) : failing()));
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    try {
+      const raw = await RawClient.handshake(s.port, "/ws");
+      expect(raw.status).toBe(500);
+      expect(logged.some((m) => m.includes("body failed"))).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a malformed request line gets 400 and never reaches a handler", async () => {
     const log = new EventLog();
     const app = quietApp();
