@@ -13,21 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NodeWs from "ws";
 import { attachHttp2 } from "../../adapters/node.ts";
 import { Rookery } from "../../mod.ts";
-import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
+import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
-import { openStream } from "../support/h2_client.ts";
+import { HTTP2_TARGETS, openStream } from "../support/h2_client.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
 const root = resolvePath(import.meta.dirname, "../..");
 const certificate: Certificate = selfSignedCertificate();
 afterAll(() => certificate.remove());
 
-/** Where each runtime runs the Node adapter: its own on Node, `--adapter node` elsewhere. */
-const TARGETS: [Target, string[]][] = [
-  ["node", []],
-  ["deno", ["--adapter", "node"]],
-  ["bun", ["--adapter", "node"]],
-];
+const TARGETS = HTTP2_TARGETS;
 
 describe.each(TARGETS)("echo over HTTP/2 on %s", (target, extra) => {
   let server: RunningServer;

@@ -11,10 +11,10 @@
 import { once } from "node:events";
 import { type ClientHttp2Session, connect } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
+import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
 import { describeFrame, FRAME_CASES, type FrameCase } from "../support/frame_cases.ts";
-import { RawStream } from "../support/h2_client.ts";
+import { HTTP2_TARGETS, RawStream } from "../support/h2_client.ts";
 import { clientFrame, closeBody, RawClient, type ServerFrame } from "../support/raw_client.ts";
 
 /** What the runner needs of a client, HTTP/1.1 or HTTP/2: both keep the server's frames as they came. */
@@ -71,12 +71,7 @@ describe("frame cases over HTTP/1.1 (raw TCP) on node", () => {
 const certificate: Certificate = selfSignedCertificate();
 afterAll(() => certificate.remove());
 
-/** Where each runtime runs the Node adapter: its own on Node, `--adapter node` elsewhere. */
-const TARGETS: [Target, string[]][] = [
-  ["node", []],
-  ["deno", ["--adapter", "node"]],
-  ["bun", ["--adapter", "node"]],
-];
+const TARGETS = HTTP2_TARGETS;
 
 describe.each(TARGETS)("frame cases over HTTP/2 streams on %s", (target, extra) => {
   let server: RunningServer;

@@ -11,20 +11,16 @@ import { type ClientHttp2Session, connect } from "node:http2";
 import { request as httpsRequest } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NodeWs from "ws";
-import { type RunningServer, startServer, type Target } from "../../scripts/spawn_server.ts";
+import { type RunningServer, startServer } from "../../scripts/spawn_server.ts";
 import { type Certificate, selfSignedCertificate } from "../support/certificate.ts";
 import { describeFrame, FRAME_CASES } from "../support/frame_cases.ts";
-import { RawStream } from "../support/h2_client.ts";
+import { HTTP2_TARGETS, RawStream } from "../support/h2_client.ts";
 import { clientFrame, closeBody } from "../support/raw_client.ts";
 
 const certificate: Certificate = selfSignedCertificate();
 afterAll(() => certificate.remove());
 
-const TARGETS: [Target, string[]][] = [
-  ["node", []],
-  ["deno", ["--adapter", "node"]],
-  ["bun", ["--adapter", "node"]],
-];
+const TARGETS = HTTP2_TARGETS;
 
 /** The error each failing close code is reported to `onerror` as (its stable `name`). */
 const ERROR_NAMES: Record<number, string> = { 1002: "ProtocolError", 1007: "InvalidPayloadError", 1008: "PolicyViolationError", 1009: "MessageTooBigError" };

@@ -8,7 +8,18 @@
 import { once } from "node:events";
 import type { ClientHttp2Session, ClientHttp2Stream } from "node:http2";
 import { FrameParser } from "../../src/protocol/frame_parser.ts";
-import { clientFrame, readServerFrames, type ServerFrame } from "./raw_client.ts";
+import type { Target } from "../../scripts/spawn_server.ts";
+import { clientFrame, closeOf, readServerFrames, type ServerFrame } from "./raw_client.ts";
+
+/**
+ * Where the Node adapter, the one that serves HTTP/2, runs: on Node itself, and on Deno and Bun
+ * through their own `node:http2` with `--adapter node`.
+ */
+export const HTTP2_TARGETS: [Target, string[]][] = [
+  ["node", []],
+  ["deno", ["--adapter", "node"]],
+  ["bun", ["--adapter", "node"]],
+];
 
 export interface StreamSocket {
   stream: ClientHttp2Stream;
@@ -128,10 +139,7 @@ export class RawStream {
 
   /** The server's close frame, decoded (`1005` for an empty body), if one arrived. */
   get close(): { code: number; reason: string } | undefined {
-    const f = this.frames.find((x) => x.opcode === 8);
-    if (!f) return undefined;
-    if (f.payload.length === 0) return { code: 1005, reason: "" };
-    return { code: f.payload.readUInt16BE(0), reason: f.payload.subarray(2).toString() };
+    return closeOf(this.frames);
   }
 
   /** Waits until `check` holds (re-checked on every chunk received and at the close), or fails after `ms`. */

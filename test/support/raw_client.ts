@@ -112,10 +112,7 @@ export class RawClient {
 
   /** The server's close frame, decoded, if one arrived. */
   get close(): { code: number; reason: string } | undefined {
-    const f = this.frames.find((x) => x.opcode === 8);
-    if (!f) return undefined;
-    if (f.payload.length === 0) return { code: 1005, reason: "" };
-    return { code: f.payload.readUInt16BE(0), reason: f.payload.subarray(2).toString() };
+    return closeOf(this.frames);
   }
 
   /** Waits until `check` holds (re-checked on every byte received), or fails after `ms`. */
@@ -164,6 +161,14 @@ export class RawClient {
     if (!this.response.startsWith("HTTP/1.1 101")) return;
     this.received = readServerFrames(this.received, this.frames);
   }
+}
+
+/** The first close frame among `frames`, decoded (`1005` for an empty body), if there is one. */
+export function closeOf(frames: readonly ServerFrame[]): { code: number; reason: string } | undefined {
+  const f = frames.find((x) => x.opcode === 8);
+  if (!f) return undefined;
+  if (f.payload.length === 0) return { code: 1005, reason: "" };
+  return { code: f.payload.readUInt16BE(0), reason: f.payload.subarray(2).toString() };
 }
 
 /**
