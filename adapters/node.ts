@@ -164,18 +164,26 @@ function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, hea
   if (!found) return false;
   const decision = host.decideRoute(request, found);
   // Decided at once: nothing can have arrived meanwhile, the socket is as node:http left it.
-  if (!(decision instanceof Promise)) return carryOut(host, decision, socket, head, closeTimeout, false);
+  if (!(decision instanceof Promise)) return carryOut(host, request, decision, socket, head, closeTimeout, false);
   // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
   // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
   const early = watchWhileDeciding(socket, head);
   return decision.then((d) => {
     const buffered = early.release();
-    return carryOut(host, d, socket, buffered, closeTimeout, early.gone);
+    return carryOut(host, request, d, socket, buffered, closeTimeout, early.gone);
   });
 }
 
 /** Does what the handshake decided: `false` to pass the socket on, else answers it (refusal or 101). */
-function carryOut(host: NodeHost, decision: UpgradeDecision, socket: Duplex, head: Uint8Array, closeTimeout: number, gone: boolean): boolean {
+function carryOut(
+  host: NodeHost,
+  request: UpgradeRequest,
+  decision: UpgradeDecision,
+  socket: Duplex,
+  head: Uint8Array,
+  closeTimeout: number,
+  gone: boolean,
+): boolean {
   if (decision.kind === "pass") return false;
   if (decision.kind === "respond") return refuseRaw(host, socket, decision.response);
   const { acceptance } = decision;
@@ -184,7 +192,9 @@ function carryOut(host: NodeHost, decision: UpgradeDecision, socket: Duplex, hea
     return true;
   }
   // Latin-1: header values are byte strings (a `Headers` value cannot hold more), and Node writes them without a UTF-8 pass.
-  socket.write(switchingProtocols(acceptValue(acceptance.key), acceptance.protocol, acceptance.headers), "latin1");
+  // The key is read here, where the 101 is written: the core has no use for it (Deno and Bun answer it themselves).
+  const key = request.headers.get("sec-websocket-key")!.trim();
+  socket.write(switchingProtocols(acceptValue(key), acceptance.protocol, acceptance.headers), "latin1");
   new NodeWebSocket(host, acceptance, socket as Socket, head, closeTimeout, (socket as Socket).remoteAddress);
   return true;
 }

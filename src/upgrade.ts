@@ -48,8 +48,6 @@ export interface Acceptance {
   readonly protocol: string;
   /** An HTTP/2 extended CONNECT (RFC 8441) rather than an HTTP/1.1 upgrade. */
   readonly extendedConnect?: boolean;
-  /** The client's `Sec-WebSocket-Key` (`""` over HTTP/2, which has none). */
-  readonly key: string;
   /** Extra headers for the 101 response, from `onaccept` (protocol not included). Read only: it may be shared. */
   readonly headers: Headers;
   /** The route's effective message limit in bytes (`Infinity`: none). */
@@ -93,7 +91,7 @@ export type UpgradeDecision =
 const PASS: UpgradeDecision = { kind: "pass" };
 
 /** The extra 101 headers of an acceptance that has none: shared, so never to be modified. */
-const NO_HEADERS = new Headers();
+export const NO_HEADERS = new Headers();
 
 /** Default `maxBufferedAmount`: 16 MiB, Bun's own default backpressure limit. */
 export const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
@@ -292,7 +290,6 @@ function accepted(
       data: options.data,
       protocol,
       extendedConnect: source.extendedConnect === true,
-      key: headers.get("sec-websocket-key")?.trim() ?? "",
       headers: extra,
       deflate,
       maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),

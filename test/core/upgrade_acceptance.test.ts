@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rookery, type RookeryOptions } from "../../mod.ts";
 import { type Acceptance, decideUpgrade } from "../../src/upgrade.ts";
 import type { WebSocketRoute } from "../../src/route.ts";
-import { KEY, upgradeRequest } from "../support/memory_transport.ts";
+import { upgradeRequest } from "../support/memory_transport.ts";
 
 // The Acceptance is what every adapter configures its socket from: each option is route ?? app ?? default.
 
@@ -64,10 +64,6 @@ describe("what onaccept returns", () => {
     const a = await acceptance({}, (r) => r.onaccept(() => null as never));
     expect(a.data).toBeUndefined();
     expect(a.protocol).toBe("");
-  });
-
-  it("the client's key is handed on for Sec-WebSocket-Accept", async () => {
-    expect((await acceptance({})).key).toBe(KEY);
   });
 });
 
