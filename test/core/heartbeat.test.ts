@@ -144,10 +144,145 @@ describe("conn.ping and the send-buffer bound", () => {
     await settle();
     const s = result.socket;
     s.buffered = 500;
-    expect(s.connection.ping("under")).toBe("sent");
+    // Under the bound it reaches the port, which answers as it does for sends.
+    expect(s.connection.ping("under")).toBe("backpressure");
     s.buffered = 5000;
     expect(s.connection.send("over")).toBe("dropped");
     expect(s.connection.ping("over")).toBe("dropped");
     expect(s.pings.map((p) => new TextDecoder().decode(p))).toEqual(["under"]);
+  });
+});
+
+describe("pongs and drains at the edges", () => {
+  /** An app whose onmessage waits for `release()` when the message is "hold". */
+  function gatedApp(seen: string[]) {
+    let release: () => void = () => {};
+    const app = new Rookery({ logger: () => {} });
+    app
+      .ws("/h")
+      .onmessage((_c, m) => {
+        seen.push(`message:${m as string}`);
+        if (m === "hold") return new Promise<void>((r) => (release = r));
+        if (m === "throw") throw new Error("handler bug");
+      })
+      .onpong((_c, data) => void seen.push(`pong:${data.join(",")}`))
+      .ondrain(() => void seen.push("drain"));
+    return { app, release: () => release() };
+  }
+
+  it("a pong waiting behind a handler keeps its own bytes, and after it ran the next one waits anew", async () => {
+    const seen: string[] = [];
+    const { app, release } = gatedApp(seen);
+    const s = await open(app);
+    s.events.message("hold", false);
+    const view = bytes(1, 2);
+    s.events.pong(view);
+    view[0] = 9; // the socket's buffer is reused for later reads
+    s.events.pong(bytes(3));
+    release();
+    await settle();
+    s.events.message("hold", false);
+    s.events.pong(bytes(4));
+    release();
+    await settle();
+    expect(seen).toEqual(["message:hold", "pong:3", "message:hold", "pong:4"]);
+    s.events.message("hold", false);
+    s.events.pong(bytes(5, 6));
+    release();
+    await settle();
+    expect(seen.at(-1)).toBe("pong:5,6");
+  });
+
+  it("no pong after a failure or the close, including one queued before the failure", async () => {
+    const seen: string[] = [];
+    const { app } = gatedApp(seen);
+    const failing = await open(app);
+    failing.events.message("throw", false);
+    failing.events.pong(bytes(1));
+    await settle();
+    const closed = await open(app);
+    closed.events.closed(1000, "");
+    closed.events.pong(bytes(2));
+    await settle();
+    expect(seen).toEqual(["message:throw"]);
+
+    // Queued behind a handler whose promise then rejects: dropped with the messages.
+    const rejecting = new Rookery({ logger: () => {} });
+    const order: string[] = [];
+    let fail: (e: Error) => void = () => {};
+    rejecting
+      .ws("/h")
+      .onmessage(() => new Promise<void>((_r, reject) => (fail = reject)))
+      .onpong(() => void order.push("pong"))
+      .onerror(() => void order.push("error"));
+    const s = await open(rejecting);
+    s.events.message("x", false);
+    s.events.pong(bytes(7));
+    fail(new Error("late bug"));
+    await settle();
+    expect(order).toEqual(["error"]);
+  });
+
+  it("a ping the port backpressures is followed by one ondrain, however often the runtime signals it; none without backpressure", async () => {
+    const seen: string[] = [];
+    const { app } = gatedApp(seen);
+    const quiet = await open(app);
+    quiet.events.drain();
+    await settle();
+    expect(seen).toEqual([]);
+    const result = await connect(app, upgradeRequest("/h"), { sendStatus: "backpressure" });
+    if (!("socket" in result)) throw new Error("not upgraded");
+    await settle();
+    expect(result.socket.connection.ping()).toBe("backpressure");
+    result.socket.events.drain();
+    result.socket.events.drain();
+    await settle();
+    expect(seen).toEqual(["drain"]);
+  });
+
+  it("a pong queued behind a handler is not delivered once the protocol failed meanwhile", async () => {
+    const seen: string[] = [];
+    const { app, release } = gatedApp(seen);
+    const s = await open(app);
+    s.events.message("hold", false);
+    s.events.pong(bytes(1));
+    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
+    release();
+    await settle();
+    expect(seen).toEqual(["message:hold"]);
+  });
+
+  it("ondrain follows only a backpressured send or ping of an open connection", async () => {
+    const seen: string[] = [];
+    const { app } = gatedApp(seen);
+    // A ping the port took at once: a drain signal then is no episode's end.
+    const sent = await open(app);
+    expect(sent.connection.ping()).toBe("sent");
+    sent.events.drain();
+    // Backpressured, then closed or failed before the drain: nothing to resume.
+    for (const end of ["close", "fail"] as const) {
+      const result = await connect(app, upgradeRequest("/h"), { sendStatus: "backpressure" });
+      if (!("socket" in result)) throw new Error("not upgraded");
+      await settle();
+      expect(result.socket.connection.ping()).toBe("backpressure");
+      if (end === "close") result.socket.connection.close();
+      else result.socket.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
+      result.socket.events.drain();
+    }
+    await settle();
+    expect(seen).toEqual([]);
+  });
+
+  it("terminate reaches the port once, and not at all once the connection is closed", async () => {
+    const app = new Rookery({ logger: () => {} });
+    app.ws("/h");
+    const s = await open(app);
+    s.connection.terminate();
+    s.connection.terminate();
+    const closed = await open(app);
+    closed.events.closed(1000, "");
+    await settle();
+    closed.connection.terminate();
+    expect([s.terminations, closed.terminations]).toEqual([1, 0]);
   });
 });

@@ -32,8 +32,9 @@ export interface MemorySocket {
   sent: (string | Uint8Array)[];
   /** Ping payloads the server sent. */
   pings: Uint8Array[];
-  /** `terminate` was called on the port. */
+  /** `terminate` was called on the port, and how often. */
   terminated: boolean;
+  terminations: number;
   /** What the port reports as `bufferedAmount` (a slow reader: set it high). */
   buffered: number;
   /** How often the core read the port's `bufferedAmount` (a call into the runtime on Deno). */
@@ -61,6 +62,7 @@ export async function connect(
     sent: [],
     pings: [],
     terminated: false,
+    terminations: 0,
     flow: [],
     buffered: 0,
     bufferedReads: 0,
@@ -88,10 +90,11 @@ export async function connect(
     },
     sendPing(payload) {
       socket.pings.push(payload);
-      return "sent";
+      return options.sendStatus ?? "sent";
     },
     terminate() {
       socket.terminated = true;
+      socket.terminations++;
       // The transport reports the drop later, as a real socket's close event.
       queueMicrotask(() => socket.events.closed(1006, ""));
     },
