@@ -3,7 +3,7 @@
  * Rookery on Node vs `ws`, Rookery on Bun vs raw `Bun.serve`, Rookery on Deno vs raw
  * `Deno.upgradeWebSocket`, with crossws and Hono's WebSocket helper beside them.
  *
- *   npm run bench              (a few minutes: 2 rounds, 2 s per scenario)
+ *   npm run bench              (about 35 minutes: 2 rounds, 2 s per scenario, then every paired comparison)
  *   npm run bench -- --quick   (about a minute: 1 round, short scenarios, fewer connections)
  *   npm run bench -- --runtime node --scenario connect   (a subset)
  *   npm run bench -- --scenario scaleout   (only the Redis scale-out scenario)
@@ -22,9 +22,11 @@
  * as every report below); then the scale-out scenario
  * (scripts/bench/scale_out.ts: one topic through Redis across instances) writes
  * bench/scale_out.{json,md}; and the compression scenarios (scripts/bench/deflate.ts: paired
- * bursts, ratios as median and spread) write bench/deflate.{json,md}; and Rookery on Node against
- * a bare RFC 6455 echo on node:net (scripts/bench/bare.ts, the same paired bursts: 32 B, 16 KiB
- * text, 64 KiB binary, handshakes) writes bench/bare.{json,md}.
+ * bursts, ratios as median and spread) write bench/deflate.{json,md}; and the paired comparisons
+ * (scripts/bench/bare.ts: 32 B, 16 KiB text, 64 KiB binary, handshakes) of Rookery on Node
+ * against a bare RFC 6455 echo on node:net and against `ws`, on Bun against raw `Bun.serve`, on
+ * Deno against raw `Deno.upgradeWebSocket`, write bench/paired.{json,md} (`--scenario bare`
+ * alone writes bench/bare.{json,md}).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -165,13 +167,14 @@ if (deflateOnly || !onlyScenario) {
   writeFileSync(join(out, "deflate.md"), renderDeflate(throughput, memory, quick));
   console.log(readFileSync(join(out, "deflate.md"), "utf8"));
 }
-if (bareOnly || pairedOnly || (!onlyScenario && (!onlyRuntime || onlyRuntime === "node"))) {
+if (bareOnly || pairedOnly || !onlyScenario) {
   // `--scenario bare`: the bare echo; `--scenario paired`: every baseline (`--baseline ID` one of them).
   const chosen = only("baseline");
-  const baselines = BASELINES.filter((b) => (pairedOnly ? chosen === undefined || b.id === chosen : b.id === "node-bare"));
+  // A full run compares against every baseline, as `--scenario paired` does; `--scenario bare` only the bare echo.
+  const baselines = BASELINES.filter((b) => (bareOnly ? b.id === "node-bare" : chosen === undefined || b.id === chosen));
   const rows: BareRow[] = [];
   for (const b of baselines) if (!onlyRuntime || onlyRuntime === b.target) rows.push(...(await runBare(quick, only("case"), b)));
-  const name = pairedOnly ? "paired" : "bare";
+  const name = bareOnly ? "bare" : "paired";
   writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   writeFileSync(join(out, `${name}.md`), renderBare(rows, quick));
   console.log(readFileSync(join(out, `${name}.md`), "utf8"));
