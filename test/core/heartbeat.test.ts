@@ -178,7 +178,13 @@ describe("pongs and drains at the edges", () => {
     const view = bytes(1, 2);
     s.events.pong(view);
     view[0] = 9; // the socket's buffer is reused for later reads
-    s.events.pong(bytes(3));
+    release();
+    await settle();
+    expect(seen).toEqual(["message:hold", "pong:1,2"]);
+    seen.length = 0;
+    s.events.message("hold", false);
+    s.events.pong(bytes(0));
+    s.events.pong(bytes(3)); // a later pong replaces the one waiting
     release();
     await settle();
     s.events.message("hold", false);
