@@ -47,7 +47,7 @@ import type { RouteRecord } from "../src/route.ts";
 import type { SocketFailure } from "../src/socket_port.ts";
 import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { NativeServer } from "../src/topics.ts";
-import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, NO_HEADERS, textResponse } from "../src/upgrade.ts";
+import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
 import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
 import { ours, RookeryData } from "./bun/socket_data.ts";
 import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
@@ -181,7 +181,7 @@ function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acc
   // An empty value stops Bun from echoing the client's first offer.
   const protocol = req.headers.has("sec-websocket-protocol");
   let headers: Headers | undefined;
-  if (protocol || (acceptance.headers !== NO_HEADERS && !isEmpty(acceptance.headers))) {
+  if (protocol || !isEmpty(acceptance.headers)) {
     headers = new Headers(acceptance.headers);
     if (protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
   }

@@ -212,11 +212,10 @@ class DenoPort implements SocketPort {
         clearTimeout(this.#closeTimer);
         // No "error" listener: on Deno each listener costs a connection some 300 bytes, and the
         // close event tells the same. Deno reports a dropped or broken connection (protocol
-        // errors included, which it answers by dropping TCP) as a close with code 0, and an
-        // unanswered ping as 1001 with its own reason, not clean.
+        // errors included, which it answers by dropping TCP) as a close with code 0, which the
+        // core reports as lost (1006), and an unanswered ping as 1001 with its own reason, not clean.
         const { code, reason, wasClean } = e as CloseEvent;
-        if (code === 0) this.#events?.fail({ kind: "lost", detail: "The connection ended without a close frame" });
-        else if (!wasClean && reason === DENO_IDLE_TIMEOUT) this.#events?.fail({ kind: "idle", detail: reason });
+        if (!wasClean && reason === DENO_IDLE_TIMEOUT) this.#events?.fail({ kind: "idle", detail: reason });
         this.#events?.closed(code === 0 ? CloseCode.ABNORMAL : code, reason);
       }
     }

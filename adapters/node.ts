@@ -137,11 +137,7 @@ const TRAITS = { deflate: true };
  * the client (500 for our own failures) and is logged.
  */
 function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): MaybePromise<boolean> {
-  const failed = (error: unknown): true => {
-    socket.on("error", ignore);
-    sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy());
-    return true;
-  };
+  const failed = (error: unknown): true => refuseRaw(host, socket, host.failedRequest(error));
   try {
     const handled = upgradeOrPass(host, req, socket, head, closeTimeout);
     return handled instanceof Promise ? handled.catch(failed) : handled;
@@ -191,9 +187,9 @@ function carryOut(
     socket.destroy();
     return true;
   }
-  // Latin-1: header values are byte strings (a `Headers` value cannot hold more), and Node writes them without a UTF-8 pass.
   // The key is read here, where the 101 is written: the core has no use for it (Deno and Bun answer it themselves).
   const key = request.headers.get("sec-websocket-key")!.trim();
+  // Latin-1: header values are byte strings (a `Headers` value cannot hold more), and Node writes them without a UTF-8 pass.
   socket.write(switchingProtocols(acceptValue(key), acceptance.protocol, acceptance.headers), "latin1");
   new NodeWebSocket(host, acceptance, socket as Socket, head, closeTimeout, (socket as Socket).remoteAddress);
   return true;

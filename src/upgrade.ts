@@ -30,7 +30,6 @@ export interface UpgradeRequest {
 
 /** A web `Request` as an {@link UpgradeRequest}. */
 export function fromRequest(request: Request): UpgradeRequest {
-  // `url` read once: on Deno each read builds the string anew.
   const url = request.url;
   return { method: request.method, url, pathname: new URL(url).pathname, headers: request.headers, request: () => request };
 }
