@@ -22,17 +22,14 @@ import process from "node:process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createSecureServer, type Http2SecureServer, type Http2Server } from "node:http2";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Rookery } from "../src/app.ts";
 import { checkCloseTimeout, ServerHost } from "../src/server_host.ts";
-import type { MaybePromise } from "../src/thenable.ts";
-import { answerPlainRequest, badHostResponse, type FetchHandler, hasValidHost, textResponse, type UpgradeDecision, type UpgradeRequest } from "../src/upgrade.ts";
-import { watchWhileDeciding } from "./node/early_data.ts";
+import { answerPlainRequest, badHostResponse, type FetchHandler } from "../src/upgrade.ts";
 import { supportsReusePort } from "./node/reuse_port.ts";
-import { NodeWebSocket } from "./node/socket.ts";
 import { listenStreams } from "./node/http2.ts";
-import { acceptValue, sendRawResponse, sendResponse, switchingProtocols, toRequest, upgradeRequestOf } from "./node/web_bridge.ts";
+import { lacksHost, listenUpgrades, type NodeHost, upgrade } from "./node/upgrade.ts";
+import { sendResponse, toRequest } from "./node/web_bridge.ts";
 
 export type { FetchHandler };
 
@@ -113,99 +110,8 @@ export interface Attachment {
   close(): Promise<void>;
 }
 
-/** Node accepts an HTTP/1.1 request without a Host; RFC 9112 §3.2 asks for 400 (HTTP/1.0 may omit it). */
-function lacksHost(req: IncomingMessage): boolean {
-  // Over HTTP/2 the host is the `:authority` pseudo-header.
-  return req.headers.host === undefined && req.headers[":authority"] === undefined && req.httpVersion !== "1.0";
-}
-
-/** What a Node fallback gets as its second argument. */
-interface NodeEnv {
-  incoming: IncomingMessage;
-  outgoing: ServerResponse;
-}
-
-type NodeHost = ServerHost<NodeEnv>;
-
 /** Rookery's own codec reads every socket here, compression included. */
 const TRAITS = { deflate: true };
-
-/**
- * Answers one upgrade request: `false` when no route takes the path (the socket is left
- * untouched), `true` when it was answered. Decided within the call (no promise, no early-data
- * watcher) unless `onaccept` returns a promise. Never throws or rejects: whatever fails answers
- * the client (500 for our own failures) and is logged.
- */
-function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): MaybePromise<boolean> {
-  const failed = (error: unknown): true => refuseRaw(host, socket, host.failedRequest(error));
-  try {
-    const handled = upgradeOrPass(host, req, socket, head, closeTimeout);
-    return handled instanceof Promise ? handled.catch(failed) : handled;
-  } catch (error) {
-    return failed(error);
-  }
-}
-
-function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): MaybePromise<boolean> {
-  let request: UpgradeRequest | undefined;
-  try {
-    request = lacksHost(req) ? undefined : upgradeRequestOf(req);
-  } catch {
-    request = undefined;
-  }
-  // Before routing: runtimes build the URL from the Host, which must not choose the route.
-  if (!request || !hasValidHost(request.headers)) return refuseRaw(host, socket, badHostResponse());
-  // Not ours: decided before reading anything, so the caller gets the socket untouched.
-  const found = host.app.routes.find(request.pathname);
-  if (!found) return false;
-  const decision = host.decideRoute(request, found);
-  // Decided at once: nothing can have arrived meanwhile, the socket is as node:http left it.
-  if (!(decision instanceof Promise)) return carryOut(host, request, decision, socket, head, closeTimeout, false);
-  // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
-  // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
-  const early = watchWhileDeciding(socket, head);
-  return decision.then((d) => {
-    const buffered = early.release();
-    return carryOut(host, request, d, socket, buffered, closeTimeout, early.gone);
-  });
-}
-
-/** Does what the handshake decided: `false` to pass the socket on, else answers it (refusal or 101). */
-function carryOut(
-  host: NodeHost,
-  request: UpgradeRequest,
-  decision: UpgradeDecision,
-  socket: Duplex,
-  head: Uint8Array,
-  closeTimeout: number,
-  gone: boolean,
-): boolean {
-  if (decision.kind === "pass") return false;
-  if (decision.kind === "respond") return refuseRaw(host, socket, decision.response);
-  const { acceptance } = decision;
-  if (gone || socket.destroyed || !socket.writable) {
-    socket.destroy();
-    return true;
-  }
-  // The key is read here, where the 101 is written: the core has no use for it (Deno and Bun answer it themselves).
-  const key = request.headers.get("sec-websocket-key")!.trim();
-  // Latin-1: header values are byte strings (a `Headers` value cannot hold more), and Node writes them without a UTF-8 pass.
-  socket.write(switchingProtocols(acceptValue(key), acceptance.protocol, acceptance.headers), "latin1");
-  new NodeWebSocket(host, acceptance, socket as Socket, head, closeTimeout, (socket as Socket).remoteAddress);
-  return true;
-}
-
-/**
- * Answers an upgrade with a whole response and ends the socket; `true` (answered). A response
- * whose body fails (one `onaccept` made) becomes a logged 500, as any failure of ours does.
- */
-function refuseRaw(host: NodeHost, socket: Duplex, response: Response): true {
-  socket.on("error", ignore);
-  sendRawResponse(socket, response).catch((error: unknown) => sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy()));
-  return true;
-}
-
-function ignore(): void {}
 
 /** Answers a plain HTTP request: a WebSocket route's path gets 426 or 400, any other the fallback's answer. */
 async function answer(host: NodeHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -228,21 +134,6 @@ async function answer(host: NodeHost, req: IncomingMessage, res: ServerResponse)
   }
 }
 
-/**
- * Handles the server's upgrades. A path with no WebSocket route gets 404, unless `share` and
- * another `upgrade` listener is there to answer it (ws, Vite's HMR, Socket.IO on one server).
- */
-function listenUpgrades(host: NodeHost, server: Server | HttpsServer, share: boolean): void {
-  const unrouted = (socket: Duplex, handled: boolean) => {
-    if (handled || (share && server.listenerCount("upgrade") > 1)) return;
-    refuseRaw(host, socket, textResponse(404, "Not Found"));
-  };
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const handled = upgrade(host, req, socket, head, host.closeTimeout);
-    if (handled instanceof Promise) void handled.then((h) => unrouted(socket, h));
-    else unrouted(socket, handled);
-  });
-}
 
 /** The host `handleUpgrade` calls share per app: it has no options of its own (each call brings them). */
 const upgradeHosts = new WeakMap<Rookery, NodeHost>();
