@@ -47,7 +47,8 @@ import type { RouteRecord } from "../src/route.ts";
 import type { SocketFailure } from "../src/socket_port.ts";
 import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { NativeServer } from "../src/topics.ts";
-import { type Acceptance, closingConnection, DEFAULT_MAX_BUFFERED, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
+import { DEFAULT_MAX_BUFFERED } from "../src/connection_settings.ts";
+import { type Acceptance, closingConnection, deflateSetting, type FetchHandler, NO_HEADERS, textResponse } from "../src/upgrade.ts";
 import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
 import { ours, RookeryData } from "./bun/socket_data.ts";
 import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
@@ -177,15 +178,23 @@ function isEmpty(headers: Headers): boolean {
 }
 
 /** The upgrade Bun does itself: `undefined` once upgraded, as Bun's `fetch` expects. */
-function upgrade(host: BunHost, req: Request, server: BunServer, acceptance: Acceptance, deflate: ResolvedDeflate | false): Response | undefined {
+function upgrade(
+  host: BunHost,
+  req: Request,
+  server: BunServer,
+  acceptance: Acceptance,
+  deflate: ResolvedDeflate | false,
+  serverCompresses: boolean,
+): Response | undefined {
   // An empty value stops Bun from echoing the client's first offer.
   const protocol = req.headers.has("sec-websocket-protocol");
   let headers: Headers | undefined;
-  if (protocol || !isEmpty(acceptance.headers)) {
+  if (protocol || (acceptance.headers !== NO_HEADERS && !isEmpty(acceptance.headers))) {
     headers = new Headers(acceptance.headers);
     if (protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
   }
-  const agreed = steerNegotiation(req, deflate);
+  // A server started without compression negotiates none: the client's offer can stay as sent.
+  const agreed = serverCompresses ? steerNegotiation(req, deflate) : undefined;
   const data = new RookeryData(acceptance, nativeServerOf(server), agreed && { threshold: agreed.threshold, topics: new Set() });
   try {
     if (server.upgrade(req, headers ? { data, headers } : { data })) return undefined;
@@ -214,7 +223,9 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     return false;
   };
   const reply = (answer: HostAnswer, req: Request, server: BunServer): Response | undefined => {
-    if (answer.kind === "upgrade") return upgrade(host, req, server, answer.acceptance, deflateOf(answer.acceptance.route));
+    if (answer.kind === "accept") {
+      return upgrade(host, req, server, answer.acceptance, deflateOf(answer.acceptance.route), perMessageDeflate !== false);
+    }
     return answer.endsConnection ? closingConnection(answer.response) : answer.response;
   };
   // An upgrade with nothing to wait for is answered within the call: no promise per handshake.
@@ -245,10 +256,11 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
       if (!ours(ws)) return passOn("open", () => foreign.open?.(ws));
       const data = ws.data;
       data.opened(ws);
-      data.events = host.connect(data.acceptance!, data, ws.remoteAddress);
+      const events = (data.events = host.connect(data.acceptance!, data, ws.remoteAddress));
       // What the connection needs of the handshake is in it now; the rest (headers, the route's
       // options) would stay alive with the socket.
       data.acceptance = undefined;
+      events.open();
     },
     message(ws, message) {
       if (!ours(ws)) return passOn("message", () => foreign.message?.(ws, message));
@@ -269,7 +281,8 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     close(ws, code, reason) {
       if (!ours(ws)) return passOn("close", () => foreign.close?.(ws, code, reason));
       // Bun unsubscribes a closed socket itself, and the core no longer asks it to.
-      for (const topic of ws.data.deflate?.topics ?? []) follow(ws.data, topic, false);
+      const deflate = ws.data.deflate;
+      if (deflate) for (const topic of deflate.topics) follow(ws.data, topic, false);
       const events = ws.data.events;
       if (!events) return;
       // Bun has closed the socket already: the core's own close frame is a no-op here.

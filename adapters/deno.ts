@@ -200,6 +200,7 @@ class DenoPort implements SocketPort {
         this.#socket.removeEventListener("open", this);
         this.#events = this.#host.connect(this.#acceptance!, this, this.#remoteAddress);
         this.#acceptance = undefined;
+        this.#events.open();
         return;
       case "message": {
         const data = (e as MessageEvent<string | ArrayBuffer>).data;
@@ -260,7 +261,7 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Respons
     try {
       const { socket, response } = Deno.upgradeWebSocket(req, {
         ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
-        idleTimeout: acceptance.idleTimeout,
+        idleTimeout: acceptance.settings.idleTimeout,
       });
       // Most acceptances add no header (they share one empty `Headers`): no iteration for them.
       if (acceptance.headers !== NO_HEADERS) for (const [name, value] of acceptance.headers) response.headers.set(name, value);

@@ -45,14 +45,14 @@ export interface ConnectionControl {
   readonly bufferedAmount: number;
 }
 
-/** @internal The fixed facts of a connection, known once the upgrade is accepted. */
+/** @internal The fixed facts of a connection, known once the upgrade is accepted (the handshake's `Acceptance` has them). */
 export interface ConnectionInit<Data, Params> {
-  url: string;
-  params: Params;
-  data: Data;
-  protocol: string;
-  remoteAddress: string | undefined;
-  httpVersion: "1.1" | "2";
+  readonly url: string;
+  readonly params: Params;
+  readonly data: Data;
+  readonly protocol: string;
+  /** Over HTTP/2 (RFC 8441) rather than an HTTP/1.1 upgrade. */
+  readonly extendedConnect?: boolean | undefined;
 }
 
 let counter = 0;
@@ -86,13 +86,13 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
   readonly #control: ConnectionControl;
 
   /** @internal Connections are created by the core when an upgrade is accepted. */
-  constructor(init: ConnectionInit<Data, Params>, control: ConnectionControl) {
+  constructor(init: ConnectionInit<Data, Params>, remoteAddress: string | undefined, control: ConnectionControl) {
     this.id = `c${++counter}`;
     this.url = init.url;
     this.params = init.params;
     this.protocol = init.protocol;
-    this.httpVersion = init.httpVersion;
-    this.remoteAddress = init.remoteAddress;
+    this.httpVersion = init.extendedConnect ? "2" : "1.1";
+    this.remoteAddress = remoteAddress;
     this.data = init.data;
     this.#control = control;
   }

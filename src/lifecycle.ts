@@ -18,7 +18,7 @@ import { backlogCost, backlogMessage, isWastefulView, mayResume, overBacklog } f
 import { CloseCode, fitReason } from "./close_codes.ts";
 import { Connection, type ConnectionControl, ReadyState, type ReadyStateValue, type SendStatus } from "./connection.ts";
 import { failureError, handlerError, slowReaderError, WebSocketError } from "./errors.ts";
-import type { RouteHandlers } from "./handlers.ts";
+import type { ConnectionSettings } from "./connection_settings.ts";
 import { exceedsLimit, tooBigMessage } from "./limits.ts";
 import type { OpenSockets } from "./open_sockets.ts";
 import type { SocketEvents, SocketFailure, SocketPort } from "./socket_port.ts";
@@ -33,13 +33,15 @@ type Task =
   | { kind: "close"; code: number; reason: string };
 
 const WIRE_REASON_1011 = "internal error";
+/** Drain tasks carry nothing: one shared. */
+const DRAIN: Task = { kind: "drain" };
 /** The largest send-buffer high-water mark of any adapter (Node 24's socket default). */
 const HIGH_WATER_MARK_CEILING = 64 * 1024;
 
 /**
- * Opens a connection for an accepted upgrade: creates its `Connection` and runs `onopen`. It is
- * in the app's registry, and in `registry` (its entry point's) when given, until its `onclose`
- * has been called.
+ * Opens a connection for an accepted upgrade: creates its `Connection`. It is in the app's
+ * registry, and in `registry` (its entry point's) when given, until its `onclose` has been
+ * called. `onopen` runs when the adapter, holding the events, calls `events.open()`.
  */
 export function openConnection(
   app: Rookery,
@@ -58,9 +60,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   readyState: ReadyStateValue = ReadyState.OPEN;
   readonly #app: Rookery;
   readonly #registry: OpenSockets | undefined;
-  readonly #handlers: RouteHandlers;
+  /** The route's handlers and options, shared with its other connections. */
+  readonly #settings: ConnectionSettings;
   readonly #port: SocketPort;
-  readonly #limit: number;
   #sentClose: { code: number; reason: string } | undefined;
   #failed = false;
   // An idle peer is dead: whatever close the runtime reports after it, it is 1006 without a reason.
@@ -68,14 +70,11 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   #backpressured = false;
   #topics: Set<string> | undefined;
   readonly native: NativeTopics | undefined;
-  readonly #maxBuffered: number;
-  readonly #slowReader: "close" | "drop";
   // True while a handler runs or its promise is pending; events then wait in the queue.
   #busy = true;
   /** Made on first use: most events run at once and never wait. */
   #queue: Task[] | undefined;
   // Inbound flow control: bytes of the messages in the queue, and whether the port is paused.
-  readonly #maxBacklog: number;
   #backlog = 0;
   #readPaused = false;
   /** The pong waiting in the queue, if any: a later one only replaces its payload (bounded). */
@@ -86,21 +85,17 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   constructor(app: Rookery, acceptance: Acceptance, port: SocketPort, remoteAddress: string | undefined, registry: OpenSockets | undefined) {
     this.#app = app;
     this.#registry = registry;
-    this.#handlers = acceptance.route.handlers;
+    this.#settings = acceptance.settings;
     this.#port = port;
-    this.#limit = acceptance.maxPayload;
-    this.#maxBuffered = acceptance.maxBufferedAmount;
-    this.#slowReader = acceptance.slowReader;
-    this.#maxBacklog = acceptance.maxBacklog;
     this.native = port.native;
-    const { url, params, data, protocol } = acceptance;
-    const httpVersion = acceptance.extendedConnect ? "2" : "1.1";
-    this.connection = new Connection({ url, params, data, protocol, remoteAddress, httpVersion }, this);
+    this.connection = new Connection(acceptance, remoteAddress, this);
     app.connections.add(this);
     registry?.add(this);
-    // Deferred so the adapter holds its SocketEvents before any handler can act on the socket;
-    // events reported meanwhile wait in the queue behind onopen.
-    queueMicrotask(() => this.#settle("onopen", this.#call(() => this.#handlers.onopen?.(this.connection))));
+  }
+
+  open(): void {
+    // Events reported before this wait in the queue behind onopen (`#busy` starts true).
+    this.#settle("onopen", this.#call(this.#settings.handlers.onopen));
   }
 
   get bufferedAmount(): number {
@@ -114,8 +109,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
 
   message(message: string | Uint8Array, isBinary: boolean): void {
     if (this.#failed || this.readyState === ReadyState.CLOSED) return;
-    if (exceedsLimit(message, this.#limit)) {
-      this.#fail(new WebSocketError(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(this.#limit)));
+    const limit = this.#settings.maxPayload;
+    if (exceedsLimit(message, limit)) {
+      this.#fail(new WebSocketError(CloseCode.MESSAGE_TOO_BIG, tooBigMessage(limit)));
       return;
     }
     if (this.#busy) {
@@ -126,7 +122,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // Inline rather than through #call: no closure per message on the hot path.
     let result: unknown;
     try {
-      result = this.#handlers.onmessage?.(this.connection, message, isBinary);
+      result = this.#settings.handlers.onmessage?.(this.connection, message, isBinary);
     } catch (error) {
       result = new Thrown(error);
     }
@@ -139,10 +135,11 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // cost what it counts, so a small view over a large buffer waits as a copy.
     if (typeof message !== "string" && isWastefulView(message)) message = message.slice();
     const cost = backlogCost(message);
-    const over = overBacklog(this.#backlog + cost, cost, this.#maxBacklog);
+    const maxBacklog = this.#settings.maxBacklog;
+    const over = overBacklog(this.#backlog + cost, cost, maxBacklog);
     if (over && !this.#port.pause) {
       // The runtime cannot stop reading: fail rather than grow without bound.
-      this.#fail(new WebSocketError(CloseCode.POLICY_VIOLATION, backlogMessage(this.#maxBacklog)));
+      this.#fail(new WebSocketError(CloseCode.POLICY_VIOLATION, backlogMessage(maxBacklog)));
       return;
     }
     this.#backlog += cost;
@@ -163,7 +160,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
   fail(failure: SocketFailure): void {
     // Only an idle timeout that ends an open connection: one during our own close is just its end.
     if (failure.kind === "idle" && this.readyState === ReadyState.OPEN && !this.#failed) this.#idledOut = true;
-    this.#fail(failureError(failure, { maxPayload: this.#limit, maxBufferedAmount: this.#maxBuffered }));
+    this.#fail(failureError(failure, this.#settings));
   }
 
   #fail(error: WebSocketError): void {
@@ -190,13 +187,17 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     if (this.#topics) this.#app.topics.removeAll(this);
     // A close we started is reported as sent, whatever the peer echoed (clients differ); an
     // idle peer as dead (Deno sends it 1001, Bun reports a reason), as on Node.
-    const final = this.#idledOut || this.#terminated ? { code: CloseCode.ABNORMAL, reason: "" } : (this.#sentClose ?? { code, reason });
-    (this.#queue ??= []).push({ kind: "close", code: final.code, reason: final.reason });
-    if (!this.#busy) this.#runQueue();
+    const dead = this.#idledOut || this.#terminated;
+    const sent = this.#sentClose;
+    this.#schedule({
+      kind: "close",
+      code: dead ? CloseCode.ABNORMAL : sent ? sent.code : code,
+      reason: dead ? "" : sent ? sent.reason : reason,
+    });
   }
 
   pong(payload: Uint8Array): void {
-    if (this.#failed || this.readyState === ReadyState.CLOSED || !this.#handlers.onpong) return;
+    if (this.#failed || this.readyState === ReadyState.CLOSED || !this.#settings.handlers.onpong) return;
     // The parser's view may share a large socket read: what waits keeps only its own bytes.
     if (this.#queuedPong) {
       this.#queuedPong.payload = payload.slice();
@@ -227,16 +228,15 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // Once per backpressure episode, however often a runtime signals it (Bun does repeatedly).
     if (!this.#backpressured || this.#failed || this.readyState !== ReadyState.OPEN) return;
     this.#backpressured = false;
-    if (!this.#handlers.ondrain) return;
-    (this.#queue ??= []).push({ kind: "drain" });
-    if (!this.#busy) this.#runQueue();
+    if (!this.#settings.handlers.ondrain) return;
+    this.#schedule(DRAIN);
   }
 
   send(message: string | Uint8Array | PreparedMessage): SendStatus {
     if (this.readyState !== ReadyState.OPEN) return "dropped";
     if (this.#overBuffer()) {
-      if (this.#slowReader === "close") {
-        this.#fail(slowReaderError(this.#maxBuffered));
+      if (this.#settings.slowReader === "close") {
+        this.#fail(slowReaderError(this.#settings.maxBufferedAmount));
       }
       return "dropped";
     }
@@ -252,8 +252,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     // After a send that was not backpressured, a socket holds at most its runtime's high-water
     // mark (64 KiB at most on every adapter), so the buffer need not be asked (on Deno that is a
     // call into the runtime) unless the bound is below that.
-    const mayBeOver = this.#backpressured || this.#maxBuffered < HIGH_WATER_MARK_CEILING;
-    return mayBeOver && this.#port.bufferedAmount > this.#maxBuffered;
+    const maxBuffered = this.#settings.maxBufferedAmount;
+    const mayBeOver = this.#backpressured || maxBuffered < HIGH_WATER_MARK_CEILING;
+    return mayBeOver && this.#port.bufferedAmount > maxBuffered;
   }
 
   subscribe(topic: string): void {
@@ -281,7 +282,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     for (let task = this.#queue?.shift(); task; task = this.#queue?.shift()) {
       if (task.kind === "message") {
         this.#backlog -= task.cost;
-        if (this.#readPaused && mayResume(this.#backlog, this.#maxBacklog)) this.#resumeReading();
+        if (this.#readPaused && mayResume(this.#backlog, this.#settings.maxBacklog)) this.#resumeReading();
       } else if (task === this.#queuedPong) {
         this.#queuedPong = undefined;
       }
@@ -290,34 +291,44 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.#busy = false;
   }
 
+  /** Runs `task` now if nothing is running or waiting, else queues it behind what is. */
+  #schedule(task: Task): void {
+    if (this.#busy || this.#queue?.length) {
+      (this.#queue ??= []).push(task);
+      return;
+    }
+    this.#busy = true;
+    if (!this.#run(task)) this.#runQueue();
+  }
+
   /** Runs one task; returns true when it left a promise to wait for. */
   #run(task: Task): boolean {
-    const conn = this.connection;
-    const h = this.#handlers;
+    const h = this.#settings.handlers;
     switch (task.kind) {
       case "message":
-        return this.#settle("onmessage", this.#call(() => h.onmessage?.(conn, task.message, task.isBinary)), false);
+        return this.#settle("onmessage", this.#call(h.onmessage, task.message, task.isBinary), false);
       case "drain":
-        return this.#settle("ondrain", this.#call(() => h.ondrain?.(conn)), false);
+        return this.#settle("ondrain", this.#call(h.ondrain), false);
       case "pong":
         // A failure since it was queued: like messages, it is no longer delivered.
         if (this.#failed) return false;
-        return this.#settle("onpong", this.#call(() => h.onpong?.(conn, task.payload)), false);
+        return this.#settle("onpong", this.#call(h.onpong, task.payload), false);
       case "error":
-        return this.#settle("onerror", this.#call(() => h.onerror?.(conn, task.error)), false);
+        return this.#settle("onerror", this.#call(h.onerror, task.error), false);
       case "close":
         this.#app.connections.delete(this);
         this.#registry?.delete(this);
         this.#queue = undefined;
         this.#backlog = 0;
-        return this.#settle("onclose", this.#call(() => h.onclose?.(conn, task.reason, task.code)), false);
+        return this.#settle("onclose", this.#call(h.onclose, task.reason, task.code), false);
     }
   }
 
-  /** Calls a handler; a synchronous throw comes back wrapped in `Thrown`. */
-  #call(fn: () => unknown): unknown {
+  /** Calls a handler with the connection first (none: nothing); a synchronous throw comes back wrapped in `Thrown`. */
+  #call(handler: ((conn: Connection<unknown>, ...args: never[]) => unknown) | undefined, a?: unknown, b?: unknown): unknown {
+    if (!handler) return undefined;
     try {
-      return fn();
+      return (handler as (conn: Connection<unknown>, a: unknown, b: unknown) => unknown)(this.connection, a, b);
     } catch (error) {
       return new Thrown(error);
     }
@@ -355,7 +366,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.#queuedPong = undefined;
     this.#backlog = 0;
     // With no onerror to show it, the bug would be invisible: a dropped connection, no stack.
-    if (!this.#handlers.onerror) this.#app.log(`${handler} handler threw on ${this.connection.url} (no onerror on this route)`, thrown);
+    if (!this.#settings.handlers.onerror) this.#app.log(`${handler} handler threw on ${this.connection.url} (no onerror on this route)`, thrown);
     (this.#queue ??= []).unshift({ kind: "error", error: handlerError(handler, thrown) });
     this.close(CloseCode.INTERNAL_ERROR, WIRE_REASON_1011);
     this.#resumeReading();

@@ -18,7 +18,7 @@ export class OpenSockets {
 
   delete(events: SocketEvents): void {
     this.#open.delete(events);
-    if (this.#open.size === 0) for (const resolve of this.#whenEmpty.splice(0)) resolve();
+    if (this.#open.size === 0 && this.#whenEmpty.length > 0) for (const resolve of this.#whenEmpty.splice(0)) resolve();
   }
 
   /**

@@ -12,6 +12,7 @@ import type {
   SocketOptions,
 } from "./handlers.ts";
 import { checkFragments, checkIdleTimeout, checkOrigins, checkPayloadLimit, checkSlowReader } from "./limits.ts";
+import type { ConnectionSettings } from "./connection_settings.ts";
 import type { CompiledPattern } from "./path.ts";
 import { checkDeflateOptions, type DeflateOptions } from "./protocol/deflate_params.ts";
 
@@ -22,6 +23,8 @@ export interface RouteRecord {
   readonly options: SocketOptions;
   /** The route's subprotocols, in the server's order of preference. */
   subprotocols: readonly string[];
+  /** Its connections' settings, resolved on first use (`settingsOf`); cleared when an option changes. */
+  settings?: ConnectionSettings | undefined;
 }
 
 /**
@@ -37,6 +40,12 @@ export class WebSocketRoute<Params, Data = undefined> {
   /** @internal Routes are created by `app.ws(pattern)`. */
   constructor(record: RouteRecord) {
     this.#record = record;
+  }
+
+  /** Sets one option; connections opened from now on see it (the resolved settings are made anew). */
+  #option<K extends keyof SocketOptions>(name: K, value: SocketOptions[K]): void {
+    this.#record.options[name] = value;
+    this.#record.settings = undefined;
   }
 
   #set(name: keyof RouteHandlers, handler: unknown): void {
@@ -117,31 +126,31 @@ export class WebSocketRoute<Params, Data = undefined> {
    * disables the app's limit for this route.
    */
   maxPayload(bytes: number): this {
-    this.#record.options.maxPayload = checkPayloadLimit(bytes, `maxPayload of route ${this.#record.compiled.pattern}`);
+    this.#option("maxPayload", checkPayloadLimit(bytes, `maxPayload of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
   /** Slow-reader bound for this route (see {@link SocketOptions.maxBufferedAmount}). */
   maxBufferedAmount(bytes: number): this {
-    this.#record.options.maxBufferedAmount = checkPayloadLimit(bytes, `maxBufferedAmount of route ${this.#record.compiled.pattern}`);
+    this.#option("maxBufferedAmount", checkPayloadLimit(bytes, `maxBufferedAmount of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
   /** Most data frames a message may arrive in on this route (see {@link SocketOptions.maxFragments}). */
   maxFragments(count: number): this {
-    this.#record.options.maxFragments = checkFragments(count, `maxFragments of route ${this.#record.compiled.pattern}`);
+    this.#option("maxFragments", checkFragments(count, `maxFragments of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
   /** Inbound flow-control bound for this route, in bytes (see {@link SocketOptions.maxBacklog}). */
   maxBacklog(bytes: number): this {
-    this.#record.options.maxBacklog = checkPayloadLimit(bytes, `maxBacklog of route ${this.#record.compiled.pattern}`);
+    this.#option("maxBacklog", checkPayloadLimit(bytes, `maxBacklog of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
   /** What happens to a send over `maxBufferedAmount` (see {@link SocketOptions.slowReader}). */
   slowReader(policy: "close" | "drop"): this {
-    this.#record.options.slowReader = checkSlowReader(policy);
+    this.#option("slowReader", checkSlowReader(policy));
     return this;
   }
 
@@ -150,13 +159,13 @@ export class WebSocketRoute<Params, Data = undefined> {
    * 403 before `onaccept`.
    */
   allowedOrigins(policy: OriginPolicy): this {
-    this.#record.options.allowedOrigins = checkOrigins(policy, `allowedOrigins of route ${this.#record.compiled.pattern}`);
+    this.#option("allowedOrigins", checkOrigins(policy, `allowedOrigins of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
   /** Idle timeout for this route, in seconds (see {@link SocketOptions.idleTimeout}; not on Bun). */
   idleTimeout(seconds: number): this {
-    this.#record.options.idleTimeout = checkIdleTimeout(seconds, `idleTimeout of route ${this.#record.compiled.pattern}`);
+    this.#option("idleTimeout", checkIdleTimeout(seconds, `idleTimeout of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
@@ -165,13 +174,13 @@ export class WebSocketRoute<Params, Data = undefined> {
    * `false` to turn an app-wide setting off here.
    */
   perMessageDeflate(setting: boolean | DeflateOptions = true): this {
-    this.#record.options.perMessageDeflate = checkDeflateOptions(setting, `perMessageDeflate of route ${this.#record.compiled.pattern}`);
+    this.#option("perMessageDeflate", checkDeflateOptions(setting, `perMessageDeflate of route ${this.#record.compiled.pattern}`));
     return this;
   }
 
   /** Accept unmasked client frames on this route (see {@link SocketOptions.allowUnmaskedFrames}). */
   allowUnmaskedFrames(allow = true): this {
-    this.#record.options.allowUnmaskedFrames = allow;
+    this.#option("allowUnmaskedFrames", allow);
     return this;
   }
 

@@ -43,7 +43,7 @@ export interface AdapterTraits {
 
 /** What to do with a request: upgrade it, or answer it (and whether its connection must end after). */
 export type HostAnswer =
-  | { readonly kind: "upgrade"; readonly acceptance: Acceptance }
+  | { readonly kind: "accept"; readonly acceptance: Acceptance }
   | { readonly kind: "respond"; readonly response: Response; readonly endsConnection: boolean };
 
 /** Validates `closeTimeout`: a non-negative finite number of milliseconds. */
@@ -81,18 +81,22 @@ export class ServerHost<Env> {
    * rejects. An upgrade with no `onaccept` promise to wait for is answered at once: no promise.
    */
   handle(request: Request, env: Env): MaybePromise<HostAnswer> {
-    const failed = (error: unknown): HostAnswer => ({ kind: "respond", response: this.failedRequest(error), endsConnection: true });
     try {
       const decision = this.decide(request);
       const answer = decision instanceof Promise ? decision.then((d) => this.#answer(d, request, env)) : this.#answer(decision, request, env);
-      return answer instanceof Promise ? answer.catch(failed) : answer;
+      return answer instanceof Promise ? answer.catch((error: unknown) => this.#failed(error)) : answer;
     } catch (error) {
-      return failed(error);
+      return this.#failed(error);
     }
   }
 
+  #failed(error: unknown): HostAnswer {
+    return { kind: "respond", response: this.failedRequest(error), endsConnection: true };
+  }
+
   #answer(decision: UpgradeDecision, request: Request, env: Env): MaybePromise<HostAnswer> {
-    if (decision.kind === "accept") return { kind: "upgrade", acceptance: decision.acceptance };
+    // An acceptance is its own answer: no second object per handshake.
+    if (decision.kind === "accept") return decision;
     if (decision.kind === "respond") return { kind: "respond", response: decision.response, endsConnection: true };
     return this.fallback(request, env).then((response) => ({ kind: "respond", response, endsConnection: refusesUpgrade(request, response) }));
   }

@@ -61,6 +61,11 @@ export interface SocketPort {
 
 /** What an adapter reports to the core about its socket. */
 export interface SocketEvents {
+  /**
+   * The adapter holds these events and its port is ready: runs `onopen`. Called once, right
+   * after `host.connect`; anything reported before it waits behind `onopen`.
+   */
+  open(): void;
   /** A complete message arrived. */
   message(message: string | Uint8Array, isBinary: boolean): void;
   /**

@@ -1,7 +1,6 @@
 import type { Rookery } from "./app.ts";
-import { DEFAULT_MAX_BACKLOG } from "./backlog.ts";
-import type { AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
-import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAGMENTS, effectivePayloadLimit } from "./limits.ts";
+import { type ConnectionSettings, settingsOf } from "./connection_settings.ts";
+import type { AcceptOptions, AcceptResult, HeaderValues, OriginPolicy } from "./handlers.ts";
 import { negotiateDeflate, type NegotiatedDeflate, parseExtensions, type ResolvedDeflate } from "./protocol/deflate_params.ts";
 import { checkExtendedConnect, checkHandshake, type HeaderReader, offeredProtocols } from "./protocol/handshake.ts";
 import type { RouteRecord } from "./route.ts";
@@ -30,8 +29,28 @@ export interface UpgradeRequest {
 
 /** A web `Request` as an {@link UpgradeRequest}. */
 export function fromRequest(request: Request): UpgradeRequest {
-  const url = request.url;
-  return { method: request.method, url, pathname: new URL(url).pathname, headers: request.headers, request: () => request };
+  return new WebUpgradeRequest(request);
+}
+
+// A class, not a literal with a closure: one object per handshake.
+class WebUpgradeRequest implements UpgradeRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly pathname: string;
+  readonly headers: Headers;
+  readonly #request: Request;
+
+  constructor(request: Request) {
+    this.#request = request;
+    this.method = request.method;
+    this.url = request.url;
+    this.pathname = new URL(this.url).pathname;
+    this.headers = request.headers;
+  }
+
+  request(): Request {
+    return this.#request;
+  }
 }
 
 /** A route's match for a request: what `decideRoute` needs beyond the request. */
@@ -49,18 +68,8 @@ export interface Acceptance {
   readonly extendedConnect?: boolean;
   /** Extra headers for the 101 response, from `onaccept` (protocol not included). Read only: it may be shared. */
   readonly headers: Headers;
-  /** The route's effective message limit in bytes (`Infinity`: none). */
-  readonly maxPayload: number;
-  readonly allowUnmaskedFrames: boolean;
-  /** Most data frames per message (where Rookery's codec reads). */
-  readonly maxFragments: number;
-  /** Send-buffer bound in bytes and what a send over it does. */
-  readonly maxBufferedAmount: number;
-  readonly slowReader: "close" | "drop";
-  /** Bytes received and waiting for a pending handler before reading pauses (or fails with 1008). */
-  readonly maxBacklog: number;
-  /** Seconds of silence before a ping (and as long again before the drop); 0: off. */
-  readonly idleTimeout: number;
+  /** The route's handlers and effective options, shared by its connections. */
+  readonly settings: ConnectionSettings;
   /** permessage-deflate as agreed with this client (its answer is in `headers`), or none. */
   readonly deflate: NegotiatedDeflate | undefined;
 }
@@ -91,9 +100,6 @@ const PASS: UpgradeDecision = { kind: "pass" };
 
 /** The extra 101 headers of an acceptance that has none: shared, so never to be modified. */
 export const NO_HEADERS = new Headers();
-
-/** Default `maxBufferedAmount`: 16 MiB, Bun's own default backpressure limit. */
-export const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 
 /** A short plain-text HTTP answer. */
 export function textResponse(status: number, message: string, headers?: HeaderValues): Response {
@@ -191,16 +197,19 @@ export function decideUpgrade(app: Rookery, request: Request | UpgradeRequest, a
  * Decided at once (no promise) unless `onaccept` returns a promise.
  */
 export function decideRoute(app: Rookery, request: UpgradeRequest, found: RouteMatch, abilities: CodecAbilities): MaybePromise<UpgradeDecision> {
-  const failed = (error: unknown): UpgradeDecision => {
-    app.log(`WebSocket upgrade failed on ${request.pathname}`, error);
-    return respond(500, "Internal Server Error", { connection: "close" });
-  };
   try {
     const decision = decide(app, request, found, abilities);
-    return decision instanceof Promise ? decision.then(closingRefusal).catch(failed) : closingRefusal(decision);
+    return decision instanceof Promise
+      ? decision.then(closingRefusal).catch((error: unknown) => upgradeFailed(app, request, error))
+      : closingRefusal(decision);
   } catch (error) {
-    return failed(error);
+    return upgradeFailed(app, request, error);
   }
+}
+
+function upgradeFailed(app: Rookery, request: UpgradeRequest, error: unknown): UpgradeDecision {
+  app.log(`WebSocket upgrade failed on ${request.pathname}`, error);
+  return respond(500, "Internal Server Error", { connection: "close" });
 }
 
 /**
@@ -231,20 +240,38 @@ function decide(app: Rookery, source: UpgradeRequest, found: RouteMatch, abiliti
   }
   if (origins && !originAllowed(origins, headers, request)) return respond(403, "Origin not allowed");
 
+  if (!onaccept) {
+    // Without subprotocols on the route and no onaccept to show them to, the offer is moot.
+    const offered = route.subprotocols.length > 0 ? offeredProtocols(headers) : NONE_OFFERED;
+    return accepted(app, source, found, abilities, offered, true);
+  }
   const offered = offeredProtocols(headers);
-  if (!onaccept) return accepted(app, source, found, abilities, offered, true);
-  const threw = (error: unknown): UpgradeDecision => {
-    app.log(`onaccept handler threw on ${route.compiled.pattern}`, error);
-    return respond(500, "Internal Server Error");
-  };
   let result: AcceptResult<unknown> | PromiseLike<AcceptResult<unknown>>;
   try {
     result = onaccept(request!, params, offered);
   } catch (error) {
-    return threw(error);
+    return onacceptThrew(app, route, error);
   }
   if (!isThenable(result)) return accepted(app, source, found, abilities, offered, result);
-  return Promise.resolve(result).then((r) => accepted(app, source, found, abilities, offered, r), threw);
+  return Promise.resolve(result).then(
+    (r) => accepted(app, source, found, abilities, offered, r),
+    (error: unknown) => onacceptThrew(app, route, error),
+  );
+}
+
+const NONE_OFFERED: readonly string[] = Object.freeze([]);
+/** What `onaccept` answers with `true` or nothing: no options. */
+const NO_OPTIONS: AcceptOptions<unknown> = Object.freeze({});
+
+function onacceptThrew(app: Rookery, route: RouteRecord, error: unknown): UpgradeDecision {
+  app.log(`onaccept handler threw on ${route.compiled.pattern}`, error);
+  return respond(500, "Internal Server Error");
+}
+
+/** The route's first subprotocol (in its order of preference) that the client offered, or `""`. */
+function firstOffered(supported: readonly string[], offered: readonly string[]): string {
+  for (const protocol of supported) if (offered.includes(protocol)) return protocol;
+  return "";
 }
 
 /** The decision once `onaccept` (if any) has answered `result`. */
@@ -253,16 +280,16 @@ function accepted(
   source: UpgradeRequest,
   found: RouteMatch,
   abilities: CodecAbilities,
-  offered: string[],
+  offered: readonly string[],
   result: AcceptResult<unknown>,
 ): UpgradeDecision {
   const { value: route, params } = found;
   const { headers } = source;
   if (result === false) return respond(403, "Forbidden");
   if (result instanceof Response) return { kind: "respond", response: result };
-  const options = typeof result === "object" && result !== null ? result : {};
+  const options: AcceptOptions<unknown> = typeof result === "object" && result !== null ? result : NO_OPTIONS;
 
-  let protocol = route.subprotocols.find((p) => offered.includes(p)) ?? "";
+  let protocol = firstOffered(route.subprotocols, offered);
   if (options.protocol !== undefined) {
     if (!offered.includes(options.protocol)) {
       app.log(
@@ -291,13 +318,7 @@ function accepted(
       extendedConnect: source.extendedConnect === true,
       headers: extra,
       deflate,
-      maxPayload: effectivePayloadLimit(route.options.maxPayload, app.options.maxPayload),
-      allowUnmaskedFrames: route.options.allowUnmaskedFrames ?? app.options.allowUnmaskedFrames ?? false,
-      maxFragments: route.options.maxFragments ?? app.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
-      maxBufferedAmount: route.options.maxBufferedAmount ?? app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
-      slowReader: route.options.slowReader ?? app.options.slowReader ?? "close",
-      maxBacklog: route.options.maxBacklog ?? app.options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
-      idleTimeout: route.options.idleTimeout ?? app.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      settings: settingsOf(route, app),
     },
   };
 }

@@ -74,17 +74,17 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
     this.#socket = socket;
     this.#output = new FrameOutput(socket);
     this.#closeTimeout = closeTimeout;
-    this.#idleTimeout = acceptance.idleTimeout;
-    this.#maxBuffered = acceptance.maxBufferedAmount;
+    this.#idleTimeout = acceptance.settings.idleTimeout;
+    this.#maxBuffered = acceptance.settings.maxBufferedAmount;
     this.#log = host.app.log;
-    this.#slowReader = acceptance.slowReader;
-    this.#maxPayload = acceptance.maxPayload;
+    this.#slowReader = acceptance.settings.slowReader;
+    this.#maxPayload = acceptance.settings.maxPayload;
     this.#deflate = acceptance.deflate;
     this.#engine = acceptance.deflate && zlibEngine(acceptance.deflate);
     this.#parser = new FrameParser(this, {
-      maxPayload: acceptance.maxPayload,
-      allowUnmasked: acceptance.allowUnmaskedFrames,
-      maxFragments: acceptance.maxFragments,
+      maxPayload: acceptance.settings.maxPayload,
+      allowUnmasked: acceptance.settings.allowUnmaskedFrames,
+      maxFragments: acceptance.settings.maxFragments,
       deflate: acceptance.deflate !== undefined,
       allocate: allocateUnzeroed,
     });
@@ -100,6 +100,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
     socket.on("drain", onDrain);
     socket.resume();
     if (this.#idleTimeout > 0) watchIdle(this);
+    this.events.open();
     if (head.byteLength > 0) this.#parser.push(head);
   }
 

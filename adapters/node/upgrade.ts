@@ -47,7 +47,7 @@ export function upgrade(host: NodeHost, req: IncomingMessage, socket: Duplex, he
 function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, head: Uint8Array, closeTimeout: number): MaybePromise<boolean> {
   let request: UpgradeRequest | undefined;
   try {
-    request = lacksHost(req) ? undefined : upgradeRequestOf(req);
+    request = upgradeRequestOf(req);
   } catch {
     request = undefined;
   }

@@ -1,19 +1,20 @@
 /** Conversions between node:http and web-standard `Request`/`Response`. */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { markHttp2 } from "../../src/http_version.ts";
 import { ACCEPT_GUID } from "../../src/protocol/handshake.ts";
-import type { UpgradeRequest } from "../../src/upgrade.ts";
+import { NO_HEADERS, type UpgradeRequest } from "../../src/upgrade.ts";
 
 /**
  * `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2): base64(SHA-1(key + GUID)). node:crypto
  * hashes synchronously; WebCrypto would cost a promise per handshake.
  */
 export function acceptValue(key: string): string {
-  return createHash("sha1").update(key.trim() + ACCEPT_GUID).digest("base64");
+  // One-shot: no Hash object per handshake.
+  return hash("sha1", key.trim() + ACCEPT_GUID, "base64");
 }
 
 /** The request's absolute URL, from its target and `Host` (throws a `TypeError` when none can be built). */
@@ -28,14 +29,15 @@ function urlOf(req: IncomingMessage): URL {
 export function toRequest(req: IncomingMessage, withBody: boolean, url: URL = urlOf(req)): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
+  let authority: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     // HTTP/2 pseudo-headers (`:method`, `:path`, …) are in the URL and method already.
     if (name.charCodeAt(0) !== 0x3a) headers.append(name, raw[i + 1]!);
+    else if (name === ":authority") authority ??= raw[i + 1];
   }
   // HTTP/2 names the host only as `:authority`; handlers read it as `Host`, as over HTTP/1.1.
-  const authority = req.headers[":authority"];
-  if (typeof authority === "string" && !headers.has("host")) headers.set("host", authority);
+  if (authority !== undefined && !headers.has("host")) headers.set("host", authority);
   const method = req.method ?? "GET";
   const hasBody = withBody && method !== "GET" && method !== "HEAD";
   const request = new Request(url, {
@@ -50,21 +52,42 @@ export function toRequest(req: IncomingMessage, withBody: boolean, url: URL = ur
 }
 
 /**
- * A node:http upgrade request as the handshake reads it: one URL parse, the headers read from
- * `rawHeaders` as `Headers.get` would give them, and the web `Request` only if asked for.
- * Throws a `TypeError` when no URL can be built from the target and `Host`.
+ * node:http's upgrade request as the core's `UpgradeRequest`, read from `rawHeaders`: node:http's
+ * `headers` object (every name lower-cased into a new object) is never built for it. `undefined`
+ * when the request names no Host and must (RFC 9112 §3.2: HTTP/1.0 may omit it). Throws a
+ * `TypeError` when no URL can be made of its target and Host.
  */
-export function upgradeRequestOf(req: IncomingMessage): UpgradeRequest {
-  const url = urlOf(req);
+export function upgradeRequestOf(req: IncomingMessage): UpgradeRequest | undefined {
   const headers = new RawHeaders(req.rawHeaders);
-  let request: Request | undefined;
-  return {
-    method: req.method ?? "GET",
-    url: url.href,
-    pathname: url.pathname,
-    headers,
-    request: () => (request ??= toRequest(req, false, url)),
-  };
+  const host = headers.get("host");
+  if (host === null && req.httpVersion !== "1.0") return undefined;
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const url = new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${host ?? "localhost"}`);
+  return new NodeUpgradeRequest(req, url, headers);
+}
+
+// A class rather than a literal with a closure: one object per handshake.
+class NodeUpgradeRequest implements UpgradeRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly pathname: string;
+  readonly headers: RawHeaders;
+  readonly #req: IncomingMessage;
+  readonly #url: URL;
+  #request: Request | undefined;
+
+  constructor(req: IncomingMessage, url: URL, headers: RawHeaders) {
+    this.#req = req;
+    this.#url = url;
+    this.method = req.method ?? "GET";
+    this.url = url.href;
+    this.pathname = url.pathname;
+    this.headers = headers;
+  }
+
+  request(): Request {
+    return (this.#request ??= toRequest(this.#req, false, this.#url));
+  }
 }
 
 /** `Headers.get` over node:http's `rawHeaders`, for the few names a handshake reads. */
@@ -79,13 +102,23 @@ class RawHeaders {
     const raw = this.#raw;
     let value: string | null = null;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const key = raw[i]!;
-      if (key.length !== name.length || key.toLowerCase() !== name) continue;
+      if (!sameName(raw[i]!, name)) continue;
       const v = trimHttpWhitespace(raw[i + 1]!);
       value = value === null ? v : `${value}, ${v}`;
     }
     return value;
   }
+}
+
+/** Whether header name `key` is `lower` (already lower case), ignoring ASCII case, without making a string. */
+function sameName(key: string, lower: string): boolean {
+  if (key.length !== lower.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    // Only A-Z fold: a non-ASCII name never equals the ASCII names asked for.
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** A header value without leading or trailing spaces and tabs, as `Headers` normalises it. */
@@ -142,6 +175,7 @@ export async function sendRawResponse(socket: Duplex, response: Response): Promi
 export function switchingProtocols(accept: string, protocol: string, extra: Headers): string {
   let head = `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n`;
   if (protocol) head += `sec-websocket-protocol: ${protocol}\r\n`;
-  for (const [name, value] of extra) head += `${name}: ${value}\r\n`;
+  // Most handshakes share the empty NO_HEADERS: no iterator for them.
+  if (extra !== NO_HEADERS) for (const [name, value] of extra) head += `${name}: ${value}\r\n`;
   return `${head}\r\n`;
 }

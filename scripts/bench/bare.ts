@@ -28,7 +28,8 @@ import { type RunningServer, startServer, type Target } from "../spawn_server.ts
 import { cpuSeconds, interleave, median, pump, type Spread, spread } from "./paired.ts";
 import { Client, frame, openMany, sleep } from "./raw_ws.ts";
 
-const ROOKERY = "scripts/bench/servers/rookery.ts";
+/** Rookery's bench server; `ROOKERY_BENCH_SERVER` names another script in its place (to compare a variant). */
+const ROOKERY = process.env.ROOKERY_BENCH_SERVER ?? "scripts/bench/servers/rookery.ts";
 
 /** A server Rookery is measured against, on the same runtime (each echoes on any path). */
 export interface Baseline {

@@ -78,7 +78,7 @@ describe("negotiation in decideUpgrade", () => {
     app.ws("/ws");
     const answerOf = async (host: ServerHost<undefined>) => {
       const answer = await host.handle(upgradeRequest("/ws", OFFER), undefined);
-      return answer.kind === "upgrade" ? answer.acceptance.deflate?.threshold : "refused";
+      return answer.kind === "accept" ? answer.acceptance.deflate?.threshold : "refused";
     };
     expect(await answerOf(new ServerHost(app, {}, { deflate: true }))).toBe(1024);
     expect(await answerOf(new ServerHost(app))).toBeUndefined();

@@ -9,6 +9,7 @@ import type { SocketEvents } from "../../src/socket_port.ts";
 /** A connection's events; `close` records the call and, with `closes`, deletes it from `sockets`. */
 function socket(sockets: OpenSockets, closes: "at once" | "later" | "never", calls: string[]): SocketEvents {
   const events: SocketEvents = {
+    open: () => {},
     message: () => {},
     fail: () => {},
     closed: () => {},

@@ -212,7 +212,7 @@ describe("idleTimeout", () => {
     for (const [a, path] of [[app, "/r"], [app, "/a"], [bare, "/a"]] as const) {
       const d = await decideUpgrade(a, upgradeRequest(path));
       if (d.kind !== "accept") throw new Error("rejected");
-      timeouts.push(d.acceptance.idleTimeout);
+      timeouts.push(d.acceptance.settings.idleTimeout);
     }
     expect(timeouts).toEqual([0, 30, 120]);
   });

@@ -34,7 +34,7 @@ function recordingPort(echo: boolean): { port: SocketPort; closes: { code: numbe
 
 async function accepted(host: ServerHost<unknown>, path = "/ws"): Promise<Acceptance> {
   const answer = await host.handle(upgradeRequest(path), undefined);
-  if (answer.kind !== "upgrade") throw new Error(`not upgraded: ${answer.response.status}`);
+  if (answer.kind !== "accept") throw new Error(`not upgraded: ${answer.response.status}`);
   return answer.acceptance;
 }
 
@@ -44,7 +44,7 @@ describe("ServerHost.handle: the request flow", () => {
     app.ws("/ws");
     app.ws("/no").onaccept(() => false);
     const host = new ServerHost(app);
-    expect((await host.handle(upgradeRequest("/ws"), undefined)).kind).toBe("upgrade");
+    expect((await host.handle(upgradeRequest("/ws"), undefined)).kind).toBe("accept");
     const refused = await host.handle(upgradeRequest("/no"), undefined);
     expect(refused).toMatchObject({ kind: "respond", endsConnection: true });
     if (refused.kind === "respond") {
@@ -146,8 +146,10 @@ describe("ServerHost.close: this entry point's connections only", () => {
     const [a, b] = [new ServerHost(app), new ServerHost(app)];
     const mine = recordingPort(true);
     mine.events = a.connect(await accepted(a), mine.port, "127.0.0.1");
+    mine.events.open();
     const other = recordingPort(true);
     other.events = b.connect(await accepted(b), other.port, "127.0.0.1");
+    other.events.open();
     await settle();
     expect([a.size, b.size, app.connections.size]).toEqual([1, 1, 2]);
     const started = Date.now();
@@ -165,6 +167,7 @@ describe("ServerHost.close: this entry point's connections only", () => {
     const host = new ServerHost(app, { closeTimeout: 50 });
     const silent = recordingPort(false);
     silent.events = host.connect(await accepted(host), silent.port, undefined);
+    silent.events.open();
     await settle();
     const started = Date.now();
     await host.close();
@@ -193,6 +196,7 @@ describe("typed failures from the adapter", () => {
       const host = new ServerHost(app);
       const socket = recordingPort(true);
       socket.events = host.connect(await accepted(host), socket.port, undefined);
+      socket.events.open();
       await settle();
       socket.events.fail(failure);
       await settle();
@@ -209,6 +213,7 @@ describe("typed failures from the adapter", () => {
     const host = new ServerHost(app);
     const socket = recordingPort(false);
     socket.events = host.connect(await accepted(host), socket.port, undefined);
+    socket.events.open();
     await settle();
     const cause = new Error("ECONNRESET");
     socket.events.fail({ kind: "lost", detail: "read ECONNRESET", cause });
@@ -223,6 +228,7 @@ describe("typed failures from the adapter", () => {
     const host = new ServerHost(app);
     const socket = recordingPort(false);
     socket.events = host.connect(await accepted(host), socket.port, undefined);
+    socket.events.open();
     await settle();
     socket.events.fail({ kind: "idle", detail: "No response from ping frame." });
     socket.events.closed(1001, "going away");
@@ -241,6 +247,7 @@ describe("typed failures from the adapter", () => {
     const host = new ServerHost(app);
     const socket = recordingPort(false);
     socket.events = host.connect(await accepted(host), socket.port, undefined);
+    socket.events.open();
     await settle();
     socket.events.close(1000, "bye");
     socket.events.fail({ kind: "idle", detail: "No response from ping frame." });

@@ -155,8 +155,8 @@ describe("slow readers (maxBufferedAmount)", () => {
     const r = await decideUpgrade(app, upgradeRequest("/r"));
     const a = await decideUpgrade(app, upgradeRequest("/a"));
     if (r.kind !== "accept" || a.kind !== "accept") throw new Error("rejected");
-    expect([r.acceptance.maxBufferedAmount, r.acceptance.slowReader]).toEqual([10, "close"]);
-    expect([a.acceptance.maxBufferedAmount, a.acceptance.slowReader]).toEqual([1000, "drop"]);
+    expect([r.acceptance.settings.maxBufferedAmount, r.acceptance.settings.slowReader]).toEqual([10, "close"]);
+    expect([a.acceptance.settings.maxBufferedAmount, a.acceptance.settings.slowReader]).toEqual([1000, "drop"]);
     expect(() => new Rookery({ slowReader: "ignore" as never })).toThrow(TypeError);
     expect(() => new Rookery({ maxBufferedAmount: -1 })).toThrow(RangeError);
     expect(() => new Rookery().ws("/x").slowReader("nope" as never)).toThrow(TypeError);

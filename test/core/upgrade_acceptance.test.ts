@@ -6,6 +6,14 @@ import { upgradeRequest } from "../support/memory_transport.ts";
 
 // The Acceptance is what every adapter configures its socket from: each option is route ?? app ?? default.
 
+/** The settings an accepted handshake's connection runs with. */
+async function settings(
+  appOptions: RookeryOptions,
+  configure: (route: WebSocketRoute<unknown>) => void = () => {},
+): Promise<Acceptance["settings"]> {
+  return (await acceptance(appOptions, configure)).settings;
+}
+
 async function acceptance(
   appOptions: RookeryOptions,
   configure: (route: WebSocketRoute<unknown>) => void = () => {},
@@ -20,7 +28,7 @@ async function acceptance(
 
 describe("per-socket settings: route ?? app ?? documented default", () => {
   it("defaults: strict masking, 16,384 fragments, 16 MiB send buffer, close slow readers, 1 MiB backlog", async () => {
-    const a = await acceptance({});
+    const a = await settings({});
     expect({
       allowUnmaskedFrames: a.allowUnmaskedFrames,
       maxFragments: a.maxFragments,
@@ -37,12 +45,12 @@ describe("per-socket settings: route ?? app ?? documented default", () => {
   });
 
   it("app values apply to routes that set nothing", async () => {
-    const a = await acceptance({ allowUnmaskedFrames: true, maxFragments: 8, maxBufferedAmount: 1000, slowReader: "drop", maxBacklog: 2000 });
+    const a = await settings({ allowUnmaskedFrames: true, maxFragments: 8, maxBufferedAmount: 1000, slowReader: "drop", maxBacklog: 2000 });
     expect([a.allowUnmaskedFrames, a.maxFragments, a.maxBufferedAmount, a.slowReader, a.maxBacklog]).toEqual([true, 8, 1000, "drop", 2000]);
   });
 
   it("route values win over the app's", async () => {
-    const a = await acceptance(
+    const a = await settings(
       { allowUnmaskedFrames: true, maxFragments: 8, maxBufferedAmount: 1000, slowReader: "drop", maxBacklog: 2000 },
       (r) => r.allowUnmaskedFrames(false).maxFragments(3).maxBufferedAmount(10).slowReader("close").maxBacklog(20),
     );
@@ -50,12 +58,39 @@ describe("per-socket settings: route ?? app ?? documented default", () => {
   });
 
   it("route values apply without app values", async () => {
-    const a = await acceptance({}, (r) => r.allowUnmaskedFrames(true).maxFragments(Infinity).maxBufferedAmount(0).maxBacklog(0));
+    const a = await settings({}, (r) => r.allowUnmaskedFrames(true).maxFragments(Infinity).maxBufferedAmount(0).maxBacklog(0));
     expect([a.allowUnmaskedFrames, a.maxFragments, a.maxBufferedAmount, a.maxBacklog]).toEqual([true, Infinity, 0, 0]);
   });
 
   it("allowUnmaskedFrames() with no argument turns the lax mode on", async () => {
-    expect((await acceptance({}, (r) => r.allowUnmaskedFrames())).allowUnmaskedFrames).toBe(true);
+    expect((await settings({}, (r) => r.allowUnmaskedFrames())).allowUnmaskedFrames).toBe(true);
+  });
+});
+
+describe("settings resolved once per route", () => {
+  it("are shared by the route's connections, and made anew when one of its options changes", async () => {
+    const app = new Rookery({ maxBacklog: 2000 });
+    const route = app.ws("/a");
+    const first = await decideUpgrade(app, upgradeRequest("/a"));
+    const second = await decideUpgrade(app, upgradeRequest("/a"));
+    if (first.kind !== "accept" || second.kind !== "accept") throw new Error("expected accepts");
+    expect(second.acceptance.settings).toBe(first.acceptance.settings);
+    expect(Object.isFrozen(first.acceptance.settings)).toBe(true);
+    route.maxBacklog(10);
+    const third = await decideUpgrade(app, upgradeRequest("/a"));
+    if (third.kind !== "accept") throw new Error("expected an accept");
+    expect(third.acceptance.settings.maxBacklog).toBe(10);
+    expect(first.acceptance.settings.maxBacklog).toBe(2000);
+  });
+
+  it("see handlers registered after the route's first connection", async () => {
+    const app = new Rookery();
+    const route = app.ws("/a");
+    const first = await decideUpgrade(app, upgradeRequest("/a"));
+    if (first.kind !== "accept") throw new Error("expected an accept");
+    const onmessage = () => {};
+    route.onmessage(onmessage);
+    expect(first.acceptance.settings.handlers.onmessage).toBe(onmessage);
   });
 });
 

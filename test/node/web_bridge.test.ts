@@ -21,10 +21,27 @@ describe("Sec-WebSocket-Accept (§1.3, §4.2.2)", () => {
 });
 
 describe("the upgrade request read from node:http (upgradeRequestOf)", () => {
-  const NAMES = ["host", "upgrade", "connection", "sec-websocket-key", "sec-websocket-protocol", "origin", "x-other"];
-  /** What node:http's request holds; only the fields upgradeRequestOf reads. */
-  const incoming = (rawHeaders: string[], url = "/chat?room=1") =>
-    ({ rawHeaders, url, method: "GET", headers: { host: "example.test" }, socket: {} }) as unknown as IncomingMessage;
+  const NAMES = ["upgrade", "connection", "sec-websocket-key", "sec-websocket-protocol", "origin", "x-other"];
+  /**
+   * What node:http's request holds; only the fields upgradeRequestOf may read. Its `headers`
+   * throws: node:http builds that object on first read, which the handshake does without.
+   */
+  const incoming = (rawHeaders: string[], url = "/chat?room=1", httpVersion = "1.1") =>
+    ({
+      rawHeaders,
+      url,
+      method: "GET",
+      httpVersion,
+      get headers(): never {
+        throw new Error("node:http's headers object was built");
+      },
+      socket: {},
+    }) as unknown as IncomingMessage;
+  const read = (req: IncomingMessage) => {
+    const request = upgradeRequestOf(req);
+    if (!request) throw new Error("no request");
+    return request;
+  };
 
   it("headers read as `Headers.get` reads them: any case, repeats joined, spaces and tabs trimmed", () => {
     fc.assert(
@@ -37,11 +54,11 @@ describe("the upgrade request read from node:http (upgradeRequestOf)", () => {
           { maxLength: 12 },
         ),
         (pairs) => {
-          const raw = pairs.flatMap(([name, [lead, value, trail]]) => [name, lead + value + trail]);
+          const raw = ["HOST", " example.test", ...pairs.flatMap(([name, [lead, value, trail]]) => [name, lead + value + trail])];
           const reference = new Headers();
           for (let i = 0; i < raw.length; i += 2) reference.append(raw[i]!, raw[i + 1]!);
-          const { headers } = upgradeRequestOf(incoming(raw));
-          for (const name of NAMES) expect(headers.get(name)).toBe(reference.get(name));
+          const { headers } = read(incoming(raw));
+          for (const name of ["host", ...NAMES]) expect(headers.get(name)).toBe(reference.get(name));
         },
       ),
       { numRuns: 300 },
@@ -49,12 +66,23 @@ describe("the upgrade request read from node:http (upgradeRequestOf)", () => {
   });
 
   it("one URL, its pathname with dot segments resolved; the web Request only on demand, then the same one", () => {
-    const req = upgradeRequestOf(incoming(["Host", "example.test", "X-Id", "7"], "/a/../chat?room=1"));
+    const req = read(incoming(["Host", "example.test", "X-Id", "7"], "/a/../chat?room=1"));
     expect(req.url).toBe("http://example.test/chat?room=1");
     expect(req.pathname).toBe("/chat");
     const request = req.request();
     expect(request.url).toBe(req.url);
     expect(request.headers.get("x-id")).toBe("7");
     expect(req.request()).toBe(request);
+  });
+
+  it("no Host: none for HTTP/1.1 (refused with 400), localhost for HTTP/1.0, which may omit it", () => {
+    expect(upgradeRequestOf(incoming(["Upgrade", "websocket"]))).toBeUndefined();
+    expect(read(incoming(["Upgrade", "websocket"], "/chat", "1.0")).url).toBe("http://localhost/chat");
+  });
+
+  it("a name is matched in ASCII case only, as HTTP names are", () => {
+    // U+212A (Kelvin sign) lower-cases to "k" in JavaScript; it is no "k" in a header name.
+    const { headers } = read(incoming(["Host", "example.test", "Sec-WebSocket-\u212Aey", "x"]));
+    expect(headers.get("sec-websocket-key")).toBeNull();
   });
 });

@@ -112,6 +112,7 @@ export async function connect(
   const { connection, events } = openConnection(app, decision.acceptance, port, "127.0.0.1");
   socket.connection = connection;
   socket.events = native ? native.report(events) : events;
+  socket.events.open();
   return { socket };
 }
 

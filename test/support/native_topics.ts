@@ -62,6 +62,7 @@ export class NativeServer implements CoreNativeServer {
     return {
       native,
       report: (events) => ({
+        open: () => events.open(),
         message: (message, isBinary) => events.message(message, isBinary),
         fail: (error) => events.fail(error),
         closed: (code, reason) => {
