@@ -63,9 +63,8 @@ const STOPPED = 5;
 export class FrameParser {
   readonly #events: ParserEvents;
   readonly #maxPayload: number;
-  readonly #allowUnmasked: boolean;
-  readonly #maxFragments: number;
-  readonly #deflate: boolean;
+  /** What the header checks need, one object per parser (only `fragments` changes, per frame). */
+  readonly #context: { fragments: number | undefined; readonly maxFragments: number; readonly allowUnmasked: boolean; readonly deflate: boolean };
   /** What a compressed message may take on the wire: deflate can outgrow its input a little. */
   readonly #maxCompressed: number;
   readonly #bytes: ByteQueue;
@@ -88,9 +87,12 @@ export class FrameParser {
   constructor(events: ParserEvents, options: ParserOptions) {
     this.#events = events;
     this.#maxPayload = options.maxPayload;
-    this.#allowUnmasked = options.allowUnmasked;
-    this.#maxFragments = options.maxFragments;
-    this.#deflate = options.deflate ?? false;
+    this.#context = {
+      fragments: undefined,
+      maxFragments: options.maxFragments,
+      allowUnmasked: options.allowUnmasked,
+      deflate: options.deflate ?? false,
+    };
     this.#maxCompressed = compressedBound(options.maxPayload);
     this.#bytes = new ByteQueue(options.allocate);
   }
@@ -187,12 +189,9 @@ export class FrameParser {
     this.#rsv1 = (b0 & 0x40) !== 0;
     this.#masked = (b1 & 0x80) !== 0;
     this.#length = b1 & 0x7f;
-    const problem = headerProblem(b0, b1, {
-      fragments: this.#message?.fragments,
-      maxFragments: this.#maxFragments,
-      allowUnmasked: this.#allowUnmasked,
-      deflate: this.#deflate,
-    });
+    const context = this.#context;
+    context.fragments = this.#message?.fragments;
+    const problem = headerProblem(b0, b1, context);
     if (problem) return this.#failWith(problem);
     if (this.#length === 126) this.#state = LENGTH_16;
     else if (this.#length === 127) this.#state = LENGTH_64;

@@ -20,6 +20,8 @@ const EMPTY = new Uint8Array(0);
 // ignoreBOM everywhere: a leading U+FEFF is message content, and TextDecoder would drop it.
 const wholeDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+const STREAM: TextDecodeOptions = { stream: true };
+
 /**
  * Decodes UTF-8 text; a failure becomes the error to close with: 1007 for bytes that are not
  * UTF-8, 1009 for a text too long for a string (engines throw different errors for that, and
@@ -27,7 +29,8 @@ const wholeDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  */
 export function decodeText(bytes: Uint8Array, decoder: TextDecoder = wholeDecoder, stream = false): string | WebSocketError {
   try {
-    return decoder.decode(bytes, { stream });
+    // No options object for a whole message: this runs for every text message.
+    return stream ? decoder.decode(bytes, STREAM) : decoder.decode(bytes);
   } catch (error) {
     if (error instanceof TypeError && bytes.byteLength <= LONGEST_STRING) {
       return new WebSocketError(CloseCode.INVALID_PAYLOAD, "Text message is not valid UTF-8");
