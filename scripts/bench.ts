@@ -15,6 +15,8 @@
  *   npm run bench -- --scenario paired     (the same paired bursts against ws on Node, raw Bun.serve, raw Deno;
  *                                           --baseline node-ws|bun-raw|deno-raw for one, --case for one case)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
+ *   ROOKERY_BENCH_SERVER=FILE npm run bench -- --scenario paired   (FILE in place of Rookery's
+ *                                           server in the paired comparisons: to measure a variant)
  *
  * Each server runs in its own process on 127.0.0.1 (stopped by PID); the load client
  * (scripts/bench/load.ts) runs in another process, under Node, the same for every server.
