@@ -208,6 +208,17 @@ describe("allowedOrigins (cross-site WebSocket hijacking)", () => {
     expect(await statusOf(app, upgradeRequest("/q", { origin: "https://x.trusted.example" }))).toBe(403);
   });
 
+  it("a predicate gets the handshake's web Request, with no onaccept on the route too", async () => {
+    const app = new Rookery();
+    const seen: string[] = [];
+    app.ws("/p").allowedOrigins((origin, request) => {
+      seen.push(`${origin} ${request.url} ${request.headers.get("x-id")}`);
+      return true;
+    });
+    expect(await statusOf(app, upgradeRequest("/p?a=1", { origin: "https://x.example", "x-id": "7" }))).toBe("upgraded");
+    expect(seen).toEqual(["https://x.example http://127.0.0.1/p?a=1 7"]);
+  });
+
   it("off by default: any origin passes", async () => {
     const { app } = appWith(new Rookery());
     expect(await statusOf(app, from("https://anywhere.example"))).toBe("upgraded");
