@@ -15,7 +15,7 @@ export type { Logger };
 
 /** Options for {@link Rookery}: app-wide defaults every route may override. */
 export interface RookeryOptions extends SocketOptions {
-  /** Receives errors no handler can see. Default: `console.error`. */
+  /** Receives errors no handler can see. Default: `console.error`. A logger that throws is ignored (what it reported goes on). */
   logger?: Logger;
   /**
    * Carries `publish` to the other instances of this app and theirs to this one, so a topic
@@ -62,7 +62,7 @@ export class Rookery {
     if (socket.allowedOrigins !== undefined) socket.allowedOrigins = checkOrigins(socket.allowedOrigins, "allowedOrigins");
     if (socket.perMessageDeflate !== undefined) socket.perMessageDeflate = checkDeflateOptions(socket.perMessageDeflate, "perMessageDeflate");
     this.options = socket;
-    this.log = logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? ""));
+    this.log = neverThrows(logger ?? ((message, error) => console.error(`[rookery] ${message}`, error ?? "")));
     this.topics = new TopicRegistry(broker === undefined ? undefined : checkBroker(broker), this.log);
   }
 
@@ -105,3 +105,16 @@ export class Rookery {
   }
 }
 
+/**
+ * The logger as the core calls it: one that throws must not break what it reports on (a failed
+ * handler's connection going on to onerror and onclose, a refused handshake's answer).
+ */
+function neverThrows(logger: Logger): Logger {
+  return (message, error) => {
+    try {
+      logger(message, error);
+    } catch {
+      // The logger itself failed: there is nowhere left to report it.
+    }
+  };
+}

@@ -291,9 +291,14 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
     this.#busy = false;
   }
 
-  /** Runs `task` now if nothing is running or waiting, else queues it behind what is. */
+  /** Runs `task` now if nothing is running or waiting, else behind what waits. */
   #schedule(task: Task): void {
-    if (this.#busy || this.#queue?.length) {
+    if (this.#queue?.length) {
+      this.#queue.push(task);
+      if (!this.#busy) this.#runQueue();
+      return;
+    }
+    if (this.#busy) {
       (this.#queue ??= []).push(task);
       return;
     }

@@ -140,6 +140,7 @@ describe("reading, around the backlog bound", () => {
       terminate: () => {},
     };
     const { events } = openConnection(f.app, decision.acceptance, port);
+    events.open();
     await settle();
     events.message("first", false);
     for (let i = 0; i < 5; i++) events.message(costing(250), true);
