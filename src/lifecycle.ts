@@ -119,14 +119,7 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
       return;
     }
     this.#busy = true;
-    // Inline rather than through #call: no closure per message on the hot path.
-    let result: unknown;
-    try {
-      result = this.#settings.handlers.onmessage?.(this.connection, message, isBinary);
-    } catch (error) {
-      result = new Thrown(error);
-    }
-    this.#settle("onmessage", result);
+    this.#settle("onmessage", this.#call(this.#settings.handlers.onmessage, message, isBinary));
   }
 
   /** Queues a message behind a pending handler, within the backlog bound. */

@@ -20,6 +20,7 @@ import { WebSocketError as CoreError } from "../../src/errors.ts";
 import { zlibEngine } from "./zlib_engine.ts";
 import { CompressionQueue, type Outgoing, type QueueOwner } from "./compression_queue.ts";
 import { Opcode } from "../../src/protocol/opcodes.ts";
+import type { ConnectionSettings } from "../../src/connection_settings.ts";
 import type { Acceptance } from "../../src/upgrade.ts";
 
 /**
@@ -42,7 +43,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #output: FrameOutput;
   #ended = false;
-  readonly #idleTimeout: number;
+  /** The route's options, shared with its other connections (the idle timeout, the bounds). */
+  readonly #settings: ConnectionSettings;
   #heard = true;
   #silentFor = 0;
   #pinged = false;
@@ -50,10 +52,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
   #holds = 0;
   #pongPending = false;
   #nextPing: Uint8Array | undefined;
-  readonly #maxBuffered: number;
   readonly #log: Rookery["log"];
-  readonly #slowReader: "close" | "drop";
-  readonly #maxPayload: number;
   // permessage-deflate, when agreed: its parameters and the zlib contexts.
   readonly #deflate: NegotiatedDeflate | undefined;
   readonly #engine: DeflateEngine | undefined;
@@ -74,17 +73,15 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
     this.#socket = socket;
     this.#output = new FrameOutput(socket);
     this.#closeTimeout = closeTimeout;
-    this.#idleTimeout = acceptance.settings.idleTimeout;
-    this.#maxBuffered = acceptance.settings.maxBufferedAmount;
+    const settings = acceptance.settings;
+    this.#settings = settings;
     this.#log = host.app.log;
-    this.#slowReader = acceptance.settings.slowReader;
-    this.#maxPayload = acceptance.settings.maxPayload;
     this.#deflate = acceptance.deflate;
     this.#engine = acceptance.deflate && zlibEngine(acceptance.deflate);
     this.#parser = new FrameParser(this, {
-      maxPayload: acceptance.settings.maxPayload,
-      allowUnmasked: acceptance.settings.allowUnmaskedFrames,
-      maxFragments: acceptance.settings.maxFragments,
+      maxPayload: settings.maxPayload,
+      allowUnmasked: settings.allowUnmaskedFrames,
+      maxFragments: settings.maxFragments,
       deflate: acceptance.deflate !== undefined,
       allocate: allocateUnzeroed,
     });
@@ -99,7 +96,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
     socket.on("close", onClose);
     socket.on("drain", onDrain);
     socket.resume();
-    if (this.#idleTimeout > 0) watchIdle(this);
+    if (this.#settings.idleTimeout > 0) watchIdle(this);
     this.events.open();
     if (head.byteLength > 0) this.#parser.push(head);
   }
@@ -272,9 +269,9 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
     // every later message. It can only mean an empty message.
     if (payload.byteLength === 0) return this.events.message(isBinary ? payload : "", isBinary);
     this.#hold(INFLATING);
-    this.#engine!.inflate(payload, this.#maxPayload, (result) => {
+    this.#engine!.inflate(payload, this.#settings.maxPayload, (result) => {
       if (this.#parser.stopped) return;
-      const message = inflatedMessage(result, isBinary, this.#maxPayload);
+      const message = inflatedMessage(result, isBinary, this.#settings.maxPayload);
       if (message instanceof CoreError) {
         this.#parser.stop();
         this.error(message);
@@ -296,8 +293,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
       return;
     }
     // Pongs are bound by the send buffer like every message (`maxBufferedAmount`).
-    if (this.#socket.writableLength > this.#maxBuffered) {
-      if (this.#slowReader === "close") this.events.fail({ kind: "slowReader" });
+    if (this.#socket.writableLength > this.#settings.maxBufferedAmount) {
+      if (this.#settings.slowReader === "close") this.events.fail({ kind: "slowReader" });
       return;
     }
     this.#pongPending = true;
@@ -365,10 +362,10 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
       return;
     }
     this.#silentFor++;
-    if (this.#silentFor >= 2 * this.#idleTimeout) {
+    if (this.#silentFor >= 2 * this.#settings.idleTimeout) {
       this.events.fail({ kind: "idle", detail: `nothing from the client for ${this.#silentFor} s, ping unanswered` });
       this.#socket.destroy();
-    } else if (this.#silentFor >= this.#idleTimeout && !this.#pinged && !this.#closeSent) {
+    } else if (this.#silentFor >= this.#settings.idleTimeout && !this.#pinged && !this.#closeSent) {
       this.#pinged = true;
       this.#write(PING, EMPTY);
     }

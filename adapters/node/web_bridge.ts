@@ -19,9 +19,13 @@ export function acceptValue(key: string): string {
 
 /** The request's absolute URL, from its target and `Host` (throws a `TypeError` when none can be built). */
 function urlOf(req: IncomingMessage): URL {
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   // An HTTP/2 request (node:http2's compatibility layer) names its host in `:authority`.
-  const host = req.headers.host ?? (req.headers[":authority"] as string | undefined) ?? "localhost";
+  return absoluteUrl(req, req.headers.host ?? (req.headers[":authority"] as string | undefined) ?? "localhost");
+}
+
+/** The request's target made absolute with `host` and the connection's scheme; a `TypeError` when it cannot be. */
+function absoluteUrl(req: IncomingMessage, host: string): URL {
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   return new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${host}`);
 }
 
@@ -61,9 +65,7 @@ export function upgradeRequestOf(req: IncomingMessage): UpgradeRequest | undefin
   const headers = new RawHeaders(req.rawHeaders);
   const host = headers.get("host");
   if (host === null && req.httpVersion !== "1.0") return undefined;
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const url = new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${host ?? "localhost"}`);
-  return new NodeUpgradeRequest(req, url, headers);
+  return new NodeUpgradeRequest(req, absoluteUrl(req, host ?? "localhost"), headers);
 }
 
 // A class rather than a literal with a closure: one object per handshake.

@@ -220,13 +220,14 @@ describe("pongs and drains at the edges", () => {
       .ws("/h")
       .onmessage(() => new Promise<void>((_r, reject) => (fail = reject)))
       .onpong(() => void order.push("pong"))
-      .onerror(() => void order.push("error"));
+      .onerror(() => void order.push("error"))
+      .onclose(() => void order.push("close"));
     const s = await open(rejecting);
     s.events.message("x", false);
     s.events.pong(bytes(7));
     fail(new Error("late bug"));
     await settle();
-    expect(order).toEqual(["error"]);
+    expect(order).toEqual(["error", "close"]);
   });
 
   it("a ping the port backpressures is followed by one ondrain, however often the runtime signals it; none without backpressure", async () => {
@@ -256,6 +257,8 @@ describe("pongs and drains at the edges", () => {
     release();
     await settle();
     expect(seen).toEqual(["message:hold"]);
+    // Nor does it hold back what follows: onclose ran (a connection is registered until then).
+    expect(app.connections.size).toBe(0);
   });
 
   it("ondrain follows only a backpressured send or ping of an open connection", async () => {

@@ -1,6 +1,6 @@
 /**
- * What becomes of events that wait behind a pending handler when the connection fails, and of a
- * close the runtime reports inside a handler's own call (Bun does, inside `ws.close()`).
+ * A close the runtime reports inside a handler's own call (Bun does, inside `ws.close()`), and a
+ * logger that throws.
  */
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
@@ -12,48 +12,6 @@ async function open(app: Rookery, options: Parameters<typeof connect>[2] = {}): 
   await settle();
   return result.socket;
 }
-
-/** An onmessage whose promise the test settles; every handler's call is recorded. */
-function pendingApp(): { app: Rookery; seen: string[]; settleMessage: (ok: boolean) => void } {
-  const app = new Rookery({ logger: () => {} });
-  const seen: string[] = [];
-  let settlePending!: (ok: boolean) => void;
-  app
-    .ws("/w")
-    .onmessage((_conn, message) => {
-      seen.push(`message:${String(message)}`);
-      return new Promise<void>((resolve, reject) => {
-        settlePending = (ok) => (ok ? resolve() : reject(new Error("boom")));
-      });
-    })
-    .onpong((_conn, payload) => void seen.push(`pong:${payload.length}`))
-    .onerror((_conn, error) => void seen.push(`error:${error.code}`))
-    .onclose((_conn, _reason, code) => void seen.push(`close:${code}`));
-  return { app, seen, settleMessage: (ok) => settlePending(ok) };
-}
-
-describe("a pong waiting behind a pending handler", () => {
-  it("is dropped when that handler rejects, like the messages behind it; onerror and onclose follow", async () => {
-    const { app, seen, settleMessage } = pendingApp();
-    const s = await open(app);
-    s.events.message("one", false);
-    s.events.pong(Uint8Array.of(1, 2));
-    settleMessage(false);
-    await settle(5);
-    expect(seen).toEqual(["message:one", "error:1011", "close:1011"]);
-  });
-
-  it("is not delivered after a protocol failure reported meanwhile, and does not hold back onerror and onclose", async () => {
-    const { app, seen, settleMessage } = pendingApp();
-    const s = await open(app);
-    s.events.message("one", false);
-    s.events.pong(Uint8Array.of(1, 2, 3));
-    s.events.fail({ kind: "protocol", code: 1002, detail: "bad frame" });
-    settleMessage(true);
-    await settle(5);
-    expect(seen).toEqual(["message:one", "error:1002", "close:1002"]);
-  });
-});
 
 describe("a close the runtime reports inside a handler's call", () => {
   it("waits for that handler: ondrain returns before onclose runs", async () => {
