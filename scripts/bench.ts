@@ -12,8 +12,9 @@
  *   npm run bench -- --scenario bare       (Rookery on Node vs a bare node:net echo, paired bursts)
  *   npm run bench -- --scenario bare --case binary64k   (one of its cases: small, single, text16k, binary64k, handshake)
  *   npm run bench -- --scenario http2      (WebSockets over HTTP/2 vs wss:// over HTTP/1.1: opens per second, memory)
- *   npm run bench -- --scenario paired     (the same paired bursts against ws on Node, raw Bun.serve, raw Deno;
- *                                           --baseline node-ws|bun-raw|deno-raw for one, --case for one case)
+ *   npm run bench -- --scenario paired     (the same paired bursts against ws on Node, raw Bun.serve, raw Deno,
+ *                                           and the bare echo with node:http loaded (64 KiB case only);
+ *                                           --baseline node-bare-http|node-ws|bun-raw|deno-raw for one, --case for one case)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
  *   ROOKERY_BENCH_SERVER=FILE npm run bench -- --scenario paired   (FILE in place of Rookery's
  *                                           server in the paired comparisons: to measure a variant)

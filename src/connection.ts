@@ -66,8 +66,6 @@ const encoder = new TextEncoder();
  * @typeParam Params - the route's path parameters.
  */
 export class Connection<Data = undefined, Params = Record<string, string>> {
-  /** Unique within this process: `"c" + a counter`. */
-  readonly id: string;
   /** The request URL of the handshake, including the query string. */
   readonly url: string;
   /** The route's path parameters, percent-decoded. Read-only: a static route's connections share one frozen empty object. */
@@ -84,10 +82,12 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
   /** Per-connection user data: what `onaccept` returned as `data` (writable). */
   data: Data;
   readonly #control: ConnectionControl;
+  // The id's number: the string is made when asked for (a string per idle connection otherwise).
+  readonly #serial: number;
 
   /** @internal Connections are created by the core when an upgrade is accepted. */
   constructor(init: ConnectionInit<Data, Params>, remoteAddress: string | undefined, control: ConnectionControl) {
-    this.id = `c${++counter}`;
+    this.#serial = ++counter;
     this.url = init.url;
     this.params = init.params;
     this.protocol = init.protocol;
@@ -95,6 +95,11 @@ export class Connection<Data = undefined, Params = Record<string, string>> {
     this.remoteAddress = remoteAddress;
     this.data = init.data;
     this.#control = control;
+  }
+
+  /** Unique within this process: `"c" + a counter`. */
+  get id(): string {
+    return `c${this.#serial}`;
   }
 
   /** `OPEN` (1) until a close starts, then `CLOSING` (2), then `CLOSED` (3). */

@@ -1,9 +1,11 @@
 /**
- * Frames on their way to one node:net socket. The frames sent in one tick leave in one write:
- * small ones are encoded straight into a region of a shared slab (a text message goes from its
- * string to the wire with one copy, and a header costs no allocation), a large payload is handed
- * to the socket as it is, beside the region, and the socket is corked so the pieces leave in one
- * `writev`. The pending bytes count in `pending`, so backpressure sees them before they are written.
+ * Frames on their way to one node:net socket. The frames sent while one read is parsed leave in
+ * one write when it ends (the replies to a read of many messages), and those sent elsewhere in
+ * one tick leave in one write at its end. Small ones are encoded straight into a region of a
+ * shared slab (a text message goes from its string to the wire with one copy, and a header costs
+ * no allocation), a large payload is handed to the socket as it is, beside the region, and the
+ * socket is corked so the pieces leave in one `writev`. The pending bytes count in `pending`, so
+ * backpressure sees them before they are written.
  *
  * The slab is shared by every socket of the process, and a region once handed out is never
  * written again: a write still queued in a slow socket keeps its slab alive, which costs at most
@@ -47,6 +49,8 @@ export class FrameOutput {
   #pieces: Uint8Array[] | undefined;
   #pieceBytes = 0;
   #scheduled = false;
+  /** Inside a read: frames wait for `endRead` instead of a tick, so the replies to one read leave in one write. */
+  #reading = false;
   /** Callbacks for when the pending bytes have been handed to the OS. */
   #written: (() => void)[] | undefined;
 
@@ -74,7 +78,7 @@ export class FrameOutput {
     if (typeof payload === "string") this.#text(first, payload);
     else this.#bytes(first, payload);
     if (written) (this.#written ??= []).push(written);
-    if (!this.#scheduled) {
+    if (!this.#scheduled && !this.#reading) {
       this.#scheduled = true;
       process.nextTick(flushOnTick, this);
     }
@@ -132,6 +136,17 @@ export class FrameOutput {
     (this.#pieces ??= []).push(this.#slab.subarray(this.#start, this.#end));
     this.#pieceBytes += this.#end - this.#start;
     this.#start = this.#end;
+  }
+
+  /** A read is being parsed: what its handlers send is written when it ends (`endRead`). */
+  beginRead(): void {
+    this.#reading = true;
+  }
+
+  /** The read is parsed: writes what its handlers sent. */
+  endRead(): void {
+    this.#reading = false;
+    if (this.pending > 0) this.flush();
   }
 
   /** Hands everything pending to the socket, in one write when it can. */

@@ -250,10 +250,14 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
   /** @internal Bytes from the socket. */
   received(chunk: Uint8Array): void {
     this.#heard = true;
+    const output = this.#output;
+    output.beginRead();
     try {
       this.#parser.push(chunk);
     } catch (error) {
       this.#codecFailed(error);
+    } finally {
+      output.endRead();
     }
   }
 

@@ -37,11 +37,21 @@ export interface Baseline {
   target: Target;
   script: string;
   label: string;
+  /** Only these cases (the `id`s of CASES); all of them when left out. */
+  cases?: string[];
 }
 
 /** Every paired comparison the bench reports: the bare echo first (the floor), then each runtime's raw server or `ws`. */
 export const BASELINES: Baseline[] = [
   { id: "node-bare", target: "node", script: "scripts/bench/servers/bare_echo.ts", label: "bare echo" },
+  // Where the 64 KiB case's gap to the bare echo comes from (servers/bare_echo_http.ts).
+  {
+    id: "node-bare-http",
+    target: "node",
+    script: "scripts/bench/servers/bare_echo_http.ts",
+    label: "bare echo with node:http loaded",
+    cases: ["binary64k"],
+  },
   { id: "node-ws", target: "node", script: "scripts/bench/servers/ws_node.ts", label: "ws" },
   { id: "bun-raw", target: "bun", script: "scripts/bench/servers/bun_raw.ts", label: "raw Bun.serve" },
   { id: "deno-raw", target: "deno", script: "scripts/bench/servers/deno_raw.ts", label: "raw Deno.upgradeWebSocket" },
@@ -192,8 +202,9 @@ function burst(c: Case, side: Side, seconds: number): () => Promise<Figures> {
 
 /** Every sub-scenario, Rookery and the bare echo both up throughout. */
 export async function runBare(quick: boolean, only?: string, baseline: Baseline = BASELINES[0]!): Promise<BareRow[]> {
-  const cases = only === undefined ? CASES : CASES.filter((c) => c.id === only);
-  if (cases.length === 0) throw new Error(`no bare case "${only}": ${CASES.map((c) => c.id).join(", ")}`);
+  if (only !== undefined && !CASES.some((c) => c.id === only)) throw new Error(`no bare case "${only}": ${CASES.map((c) => c.id).join(", ")}`);
+  const cases = CASES.filter((c) => (only === undefined || c.id === only) && (baseline.cases?.includes(c.id) ?? true));
+  if (cases.length === 0) return [];
   const pairs = quick ? 4 : 16;
   const seconds = quick ? 0.4 : 1;
   const servers: RunningServer[] = [];
@@ -272,7 +283,10 @@ function renderTable(baseline: Baseline, rows: BareRow[], quick: boolean): strin
   const bareNote =
     baseline.id === "node-bare"
       ? "The bare echo (scripts/bench/servers/bare_echo.ts) is RFC 6455 by hand on node:net: strict, but nothing more than an echo needs. "
-      : "";
+      : baseline.id === "node-bare-http"
+        ? "The same bare echo in a process that has loaded node:http, as Rookery's has (scripts/bench/servers/bare_echo_http.ts): " +
+          "every major collection marks node:http's part of the heap too. "
+        : "";
   const lines = [
     `### Rookery on ${baseline.target} against ${them}, ${new Date().toISOString().slice(0, 10)}, ${quick ? "quick" : "full"} run`,
     "",

@@ -117,6 +117,37 @@ describe("FrameOutput", () => {
     p!.client.destroy();
   });
 
+  it("frames sent while a read is parsed leave in one write when it ends, not a tick later", async () => {
+    const [p] = await pairs(1);
+    const output = new FrameOutput(p!.server);
+    const writes: number[] = [];
+    const write = p!.server.write.bind(p!.server);
+    p!.server.write = ((chunk: Uint8Array, ...rest: never[]) => {
+      writes.push(chunk.byteLength);
+      return write(chunk, ...rest);
+    }) as Socket["write"];
+    const reads = readAll(p!.client);
+    output.beginRead();
+    output.frame(0x81, "one");
+    // A read is parsed synchronously; were a tick to pass inside one, its frames would still wait.
+    await new Promise((r) => process.nextTick(r));
+    output.frame(0x82, new Uint8Array(20_000));
+    output.frame(0x81, "two");
+    expect(writes).toEqual([]);
+    output.endRead();
+    // One write of the three pieces (slab, payload, slab), corked into one writev.
+    expect(writes).toHaveLength(3);
+    expect(output.pending).toBe(0);
+    // A read that sent nothing writes nothing.
+    output.beginRead();
+    output.endRead();
+    await new Promise((r) => process.nextTick(r));
+    expect(writes).toHaveLength(3);
+    p!.server.end();
+    expect(await reads).toEqual(["text:one", `binary:20000:${checksum(new Uint8Array(20_000))}`, "text:two"]);
+    p!.client.destroy();
+  });
+
   it("frames written across several shared slabs (megabytes in one tick) keep their bytes and order", async () => {
     const [a, b] = await pairs(2);
     const oa = new FrameOutput(a!.server);
