@@ -14,7 +14,7 @@
  *   npm run bench -- --scenario http2      (WebSockets over HTTP/2 vs wss:// over HTTP/1.1: opens per second, memory)
  *   npm run bench -- --scenario paired     (the same paired bursts against ws on Node, raw Bun.serve, raw Deno,
  *                                           and the bare echo with node:http loaded (64 KiB case only);
- *                                           --baseline node-bare-http|node-ws|bun-raw|deno-raw for one, --case for one case)
+ *                                           --baseline node-bare|node-bare-http|node-ws|bun-raw|deno-raw for one, --case for one case)
  *   npm run bench -- --out DIR             (write the reports to DIR instead of bench/)
  *   ROOKERY_BENCH_SERVER=FILE npm run bench -- --scenario paired   (FILE in place of Rookery's
  *                                           server in the paired comparisons: to measure a variant)
@@ -177,6 +177,8 @@ if (bareOnly || pairedOnly || !onlyScenario) {
   const baselines = BASELINES.filter((b) => (bareOnly ? b.id === "node-bare" : chosen === undefined || b.id === chosen));
   const rows: BareRow[] = [];
   for (const b of baselines) if (!onlyRuntime || onlyRuntime === b.target) rows.push(...(await runBare(quick, only("case"), b)));
+  // An unknown baseline, or a case the chosen one does not run: say so rather than write an empty report.
+  if (rows.length === 0) throw new Error(`nothing to compare: --baseline ${chosen ?? "(all)"} --case ${only("case") ?? "(all)"} --runtime ${onlyRuntime ?? "(all)"}`);
   const name = bareOnly ? "bare" : "paired";
   writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   writeFileSync(join(out, `${name}.md`), renderBare(rows, quick));

@@ -98,7 +98,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
     socket.resume();
     if (this.#settings.idleTimeout > 0) watchIdle(this);
     this.events.open();
-    if (head.byteLength > 0) this.#parser.push(head);
+    // Bytes that came with the upgrade are the first read.
+    if (head.byteLength > 0) this.received(head);
   }
 
   get bufferedAmount(): number {

@@ -201,6 +201,52 @@ describe("attach and handleUpgrade", () => {
     }
   });
 
+  it("the replies to one read are written while it is handled, not a tick later; so are those to the upgrade's head", async () => {
+    const app = quietApp();
+    app.ws("/ws").onmessage((c, m) => void c.send(m));
+    const server = createServer();
+    // Each server-side write: where it happened. Rookery's data listener runs between the two
+    // added here, and its upgrade runs within the `handleUpgrade` call.
+    const writes: string[] = [];
+    let where = "elsewhere";
+    server.on("upgrade", (req, socket, head) => {
+      const write = socket.write.bind(socket);
+      socket.write = ((chunk: Uint8Array, ...rest: never[]) => {
+        writes.push(`${where}:${chunk.byteLength}`);
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+      socket.prependListener("data", () => (where = "read"));
+      where = "upgrade";
+      void handleUpgrade(app, req, socket, head);
+      where = "elsewhere";
+      socket.on("data", () => (where = "elsewhere"));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      // The handshake and two frames in one write: the frames arrive as the upgrade's head.
+      const raw = await RawClient.open(port);
+      const request =
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      raw.write(Buffer.concat([Buffer.from(request), clientFrame(1, "h1"), clientFrame(1, "h2")]));
+      await raw.until(() => raw.frames.length === 2);
+      // The 101, then both echoes (2 + 2 bytes each) in one write, all within the upgrade.
+      expect(writes.slice(1)).toEqual(["upgrade:8"]);
+      writes.length = 0;
+      raw.write(Buffer.concat([clientFrame(1, "a"), clientFrame(1, "b"), clientFrame(1, "c")]));
+      await raw.until(() => raw.frames.length === 5);
+      // One read on loopback, almost always; however TCP cut it, every reply leaves inside a read.
+      expect(writes.every((w) => w.startsWith("read:"))).toBe(true);
+      expect(writes.reduce((n, w) => n + Number(w.split(":")[1]), 0)).toBe(9);
+      expect(raw.frames.map((f) => f.payload.toString())).toEqual(["h1", "h2", "a", "b", "c"]);
+      raw.destroy();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("a client that leaves while onaccept runs causes no event and no crash", async () => {
     const log = new EventLog();
     const app = quietApp();
