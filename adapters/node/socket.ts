@@ -13,6 +13,7 @@ import { FrameParser, type ParserEvents } from "../../src/protocol/frame_parser.
 import { encodeClosePayload } from "../../src/protocol/close_payload.ts";
 import { firstByte } from "../../src/protocol/frame_writer.ts";
 import { FrameOutput } from "./frame_output.ts";
+import { idleVerdict, type IdleWatched, unwatchIdle, watchIdle } from "./idle_sweep.ts";
 import type { PreparedMessage } from "../../src/prepared_message.ts";
 import type { NegotiatedDeflate } from "../../src/protocol/deflate_params.ts";
 import { type DeflateEngine, inflatedMessage, shouldCompress } from "../../src/protocol/permessage_deflate.ts";
@@ -33,7 +34,7 @@ export type Transport = Duplex & {
   readonly writableNeedDrain: boolean;
 };
 
-export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
+export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner, IdleWatched {
   readonly #socket: Transport;
   readonly #parser: FrameParser;
   /** The core's side of this connection. */
@@ -45,9 +46,8 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
   #ended = false;
   /** The route's options, shared with its other connections (the idle timeout, the bounds). */
   readonly #settings: ConnectionSettings;
-  #heard = true;
-  #silentFor = 0;
-  #pinged = false;
+  /** Whole seconds of the idle sweep without a byte from the client; -1: bytes came since the last one. */
+  #silentFor = -1;
   /** Why reading is held: the core's flow control, an inflate under way (bits). */
   #holds = 0;
   #pongPending = false;
@@ -250,7 +250,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
 
   /** @internal Bytes from the socket. */
   received(chunk: Uint8Array): void {
-    this.#heard = true;
+    this.#silentFor = -1;
     const output = this.#output;
     output.beginRead();
     try {
@@ -360,18 +360,16 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
    */
   idleTick(): void {
     // While reading is paused the silence is ours (a handler is behind), not the client's.
-    if (this.#heard || this.#holds !== 0) {
-      this.#heard = false;
+    if (this.#holds !== 0) {
       this.#silentFor = 0;
-      this.#pinged = false;
       return;
     }
-    this.#silentFor++;
-    if (this.#silentFor >= 2 * this.#settings.idleTimeout) {
-      this.events.fail({ kind: "idle", detail: `nothing from the client for ${this.#silentFor} s, ping unanswered` });
+    const silentFor = ++this.#silentFor;
+    const verdict = idleVerdict(silentFor, this.#settings.idleTimeout);
+    if (verdict === "drop") {
+      this.events.fail({ kind: "idle", detail: `nothing from the client for ${silentFor} s, ping unanswered` });
       this.#socket.destroy();
-    } else if (this.#silentFor >= this.#settings.idleTimeout && !this.#pinged && !this.#closeSent) {
-      this.#pinged = true;
+    } else if (verdict === "ping" && !this.#closeSent) {
       this.#write(PING, EMPTY);
     }
   }
@@ -383,7 +381,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner {
 
   /** @internal The TCP connection is gone. */
   gone(): void {
-    idle.delete(this);
+    unwatchIdle(this);
     clearTimeout(this.#timer);
     this.#parser.stop();
     this.#engine?.close();
@@ -416,23 +414,6 @@ function allocateUnzeroed(length: number): Uint8Array {
 // Reasons reading is held (bits of `#holds`).
 const BY_CORE = 1;
 const INFLATING = 2;
-
-// One sweep a second for every socket with an idle timeout, instead of a timer per socket.
-const idle = new Set<NodeWebSocket>();
-let sweep: ReturnType<typeof setInterval> | undefined;
-
-function watchIdle(ws: NodeWebSocket): void {
-  idle.add(ws);
-  if (sweep) return;
-  sweep = setInterval(() => {
-    for (const socket of idle) socket.idleTick();
-    if (idle.size === 0) {
-      clearInterval(sweep);
-      sweep = undefined;
-    }
-  }, 1000);
-  sweep.unref();
-}
 
 const OWNER = Symbol("rookery.websocket");
 type Tagged = Transport & { [OWNER]: NodeWebSocket };

@@ -56,6 +56,17 @@ function readAll(client: Socket): Promise<string[]> {
   return once(client, "end").then(() => out);
 }
 
+/** The byte length of each `write` call on `socket` from now on. */
+function countWrites(socket: Socket): number[] {
+  const writes: number[] = [];
+  const write = socket.write.bind(socket);
+  socket.write = ((chunk: Uint8Array, ...rest: never[]) => {
+    writes.push(chunk.byteLength);
+    return write(chunk, ...rest);
+  }) as Socket["write"];
+  return writes;
+}
+
 const checksum = (b: Uint8Array) => b.reduce((s, x, i) => (s + x * (i + 1)) % 65521, 0);
 
 type Sent = { kind: "text"; text: string } | { kind: "binary"; bytes: Uint8Array };
@@ -95,12 +106,7 @@ describe("FrameOutput", () => {
   it("small frames of one tick leave in one write, and count as pending until then", async () => {
     const [p] = await pairs(1);
     const output = new FrameOutput(p!.server);
-    const writes: number[] = [];
-    const write = p!.server.write.bind(p!.server);
-    p!.server.write = ((chunk: Uint8Array, ...rest: never[]) => {
-      writes.push(chunk.byteLength);
-      return write(chunk, ...rest);
-    }) as Socket["write"];
+    const writes = countWrites(p!.server);
     const reads = readAll(p!.client);
     for (let i = 0; i < 100; i++) output.frame(0x81, `message ${i}`);
     output.frame(0x82, new Uint8Array(500));
@@ -120,12 +126,7 @@ describe("FrameOutput", () => {
   it("frames sent while a read is parsed leave in one write when it ends, not a tick later", async () => {
     const [p] = await pairs(1);
     const output = new FrameOutput(p!.server);
-    const writes: number[] = [];
-    const write = p!.server.write.bind(p!.server);
-    p!.server.write = ((chunk: Uint8Array, ...rest: never[]) => {
-      writes.push(chunk.byteLength);
-      return write(chunk, ...rest);
-    }) as Socket["write"];
+    const writes = countWrites(p!.server);
     const reads = readAll(p!.client);
     output.beginRead();
     output.frame(0x81, "one");
