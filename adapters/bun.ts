@@ -48,7 +48,7 @@ import type { SocketFailure } from "../src/socket_port.ts";
 import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { NativeServer } from "../src/topics.ts";
 import { DEFAULT_MAX_BUFFERED } from "../src/connection_settings.ts";
-import { type Acceptance, closingConnection, deflateSetting, type FetchHandler, NO_HEADERS, textResponse } from "../src/upgrade.ts";
+import { type Acceptance, closingConnection, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
 import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
 import { ours, RookeryData } from "./bun/socket_data.ts";
 import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
@@ -189,7 +189,7 @@ function upgrade(
   // An empty value stops Bun from echoing the client's first offer.
   const protocol = req.headers.has("sec-websocket-protocol");
   let headers: Headers | undefined;
-  if (protocol || (acceptance.headers !== NO_HEADERS && !isEmpty(acceptance.headers))) {
+  if (protocol || (acceptance.headers && !isEmpty(acceptance.headers))) {
     headers = new Headers(acceptance.headers);
     if (protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
   }

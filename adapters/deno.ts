@@ -32,7 +32,7 @@ import type { SendStatus } from "../src/connection.ts";
 import type { SocketEvents, SocketPort } from "../src/socket_port.ts";
 import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { RouteRecord } from "../src/route.ts";
-import { type Acceptance, deflateSetting, type FetchHandler, NO_HEADERS } from "../src/upgrade.ts";
+import { type Acceptance, deflateSetting, type FetchHandler } from "../src/upgrade.ts";
 
 export type { FetchHandler };
 
@@ -263,8 +263,8 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Respons
         ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
         idleTimeout: acceptance.settings.idleTimeout,
       });
-      // Most acceptances add no header (they share one empty `Headers`): no iteration for them.
-      if (acceptance.headers !== NO_HEADERS) for (const [name, value] of acceptance.headers) response.headers.set(name, value);
+      // Most acceptances add no header (no `Headers` at all): nothing to copy for them.
+      if (acceptance.headers) for (const [name, value] of acceptance.headers) response.headers.set(name, value);
       new DenoPort(host, acceptance, socket, known?.remoteAddr.hostname);
       return response;
     } catch (error) {

@@ -286,13 +286,9 @@ class ConnectionLifecycle implements SocketEvents, ConnectionControl, TopicMembe
 
   /** Runs `task` now if nothing is running or waiting, else behind what waits. */
   #schedule(task: Task): void {
-    if (this.#queue?.length) {
-      this.#queue.push(task);
-      if (!this.#busy) this.#runQueue();
-      return;
-    }
-    if (this.#busy) {
+    if (this.#busy || this.#queue?.length) {
       (this.#queue ??= []).push(task);
+      if (!this.#busy) this.#runQueue();
       return;
     }
     this.#busy = true;

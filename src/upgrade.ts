@@ -66,8 +66,8 @@ export interface Acceptance {
   readonly protocol: string;
   /** An HTTP/2 extended CONNECT (RFC 8441) rather than an HTTP/1.1 upgrade. */
   readonly extendedConnect?: boolean;
-  /** Extra headers for the 101 response, from `onaccept` (protocol not included). Read only: it may be shared. */
-  readonly headers: Headers;
+  /** Extra headers for the 101 response, from `onaccept` and the agreed extension (protocol not included); `undefined` when there are none, as for most handshakes. */
+  readonly headers: Headers | undefined;
   /** The route's handlers and effective options, shared by its connections. */
   readonly settings: ConnectionSettings;
   /** permessage-deflate as agreed with this client (its answer is in `headers`), or none. */
@@ -97,9 +97,6 @@ export type UpgradeDecision =
   | { readonly kind: "accept"; readonly acceptance: Acceptance };
 
 const PASS: UpgradeDecision = { kind: "pass" };
-
-/** The extra 101 headers of an acceptance that has none: shared, so never to be modified. */
-export const NO_HEADERS = new Headers();
 
 /** A short plain-text HTTP answer. */
 export function textResponse(status: number, message: string, headers?: HeaderValues): Response {
@@ -302,9 +299,12 @@ function accepted(
 
   const setting = abilities.deflate ? deflateSetting(route, app) : false;
   const agreed = setting ? negotiateDeflate(parseExtensions(headers.get("sec-websocket-extensions")), setting) : undefined;
-  // Most handshakes add no header: they share one empty, never-modified `Headers`.
-  const extra = options.headers || agreed ? new Headers(options.headers) : NO_HEADERS;
-  if (agreed) extra.set("sec-websocket-extensions", agreed.response);
+  // Most handshakes add no header: they make no `Headers` either.
+  let extra: Headers | undefined;
+  if (options.headers || agreed) {
+    extra = new Headers(options.headers);
+    if (agreed) extra.set("sec-websocket-extensions", agreed.response);
+  }
   const deflate: NegotiatedDeflate | undefined = agreed?.params;
 
   return {

@@ -89,7 +89,7 @@ async function answerStream(host: StreamHost, stream: ServerHttp2Stream, headers
   const { acceptance } = decision;
   const out: OutgoingHttpHeaders = { ":status": 200 };
   if (acceptance.protocol) out["sec-websocket-protocol"] = acceptance.protocol;
-  for (const [name, value] of acceptance.headers) if (!CONNECTION_SPECIFIC.has(name)) out[name] = value;
+  if (acceptance.headers) for (const [name, value] of acceptance.headers) if (!CONNECTION_SPECIFIC.has(name)) out[name] = value;
   stream.respond(out);
   new NodeWebSocket(host, acceptance, stream, EMPTY, closeTimeout, stream.session?.socket?.remoteAddress);
 }

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { markHttp2 } from "../../src/http_version.ts";
 import { ACCEPT_GUID } from "../../src/protocol/handshake.ts";
-import { NO_HEADERS, type UpgradeRequest } from "../../src/upgrade.ts";
+import type { UpgradeRequest } from "../../src/upgrade.ts";
 
 /**
  * `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2): base64(SHA-1(key + GUID)). node:crypto
@@ -174,10 +174,9 @@ export async function sendRawResponse(socket: Duplex, response: Response): Promi
 }
 
 /** The 101 response completing a WebSocket handshake. */
-export function switchingProtocols(accept: string, protocol: string, extra: Headers): string {
+export function switchingProtocols(accept: string, protocol: string, extra: Headers | undefined): string {
   let head = `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n`;
   if (protocol) head += `sec-websocket-protocol: ${protocol}\r\n`;
-  // Most handshakes share the empty NO_HEADERS: no iterator for them.
-  if (extra !== NO_HEADERS) for (const [name, value] of extra) head += `${name}: ${value}\r\n`;
+  if (extra) for (const [name, value] of extra) head += `${name}: ${value}\r\n`;
   return `${head}\r\n`;
 }

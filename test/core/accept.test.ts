@@ -62,7 +62,7 @@ describe("accept outcomes", () => {
     const d = await decideUpgrade(app, upgradeRequest("/a/lobby", { "x-user": "ann" }));
     expect(d.kind).toBe("accept");
     if (d.kind !== "accept") return;
-    expect(d.acceptance.headers.get("set-cookie")).toBe("s=1");
+    expect(d.acceptance.headers?.get("set-cookie")).toBe("s=1");
     const r = await connect(app, upgradeRequest("/a/lobby", { "x-user": "ann" }));
     if (!("socket" in r)) throw new Error("rejected");
     await settle();

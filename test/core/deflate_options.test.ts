@@ -16,7 +16,7 @@ const OFFER = { "sec-websocket-extensions": "permessage-deflate; client_max_wind
 async function agreed(app: Rookery, path: string, headers: Record<string, string> = OFFER, deflate = true) {
   const decision = await decideUpgrade(app, upgradeRequest(path, headers), { deflate });
   if (decision.kind !== "accept") throw new Error(`not accepted: ${decision.kind}`);
-  return { deflate: decision.acceptance.deflate, answer: decision.acceptance.headers.get("sec-websocket-extensions") };
+  return { deflate: decision.acceptance.deflate, answer: decision.acceptance.headers?.get("sec-websocket-extensions") ?? null };
 }
 
 describe("the perMessageDeflate option", () => {
