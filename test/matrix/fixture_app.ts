@@ -148,6 +148,12 @@ export function fixtureApp(runtime: string, { idleTimeout, broker, deflate = fal
     })
     .onclose((conn, reason, code) => record(conn, `close:${code}:${reason}`));
 
+  // Extra 101 headers from onaccept, alone or beside a selected subprotocol.
+  app
+    .ws("/accept-headers")
+    .subprotocols(["chat"])
+    .onaccept(() => ({ headers: { "x-rookery-seat": "12A" } }));
+
   // Which protocol carried the handshake: as onaccept sees it (httpVersionOf, before any
   // connection exists) and as the connection does.
   app

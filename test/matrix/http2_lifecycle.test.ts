@@ -130,6 +130,13 @@ describe.each(TARGETS)("lifecycle over HTTP/2 on %s", (target, extra) => {
     expect(await serverEvents(tag)).toEqual(["open:lobby:ann:chat", "close:1000:"]);
   });
 
+  it("headers onaccept returns are in the 200, beside a selected subprotocol", async () => {
+    const s = await open("/accept-headers", { "sec-websocket-protocol": "chat" });
+    expect([s.status, s.headers["x-rookery-seat"], s.headers["sec-websocket-protocol"]]).toEqual([200, "12A", "chat"]);
+    s.write(clientFrame(8, closeBody(1000)));
+    await s.closed();
+  });
+
   it("onaccept tells HTTP/2 from HTTP/1.1 (httpVersionOf), as conn.httpVersion does, on the same TLS port", async () => {
     const tags = [newTag("version-h2"), newTag("version-h1")];
     expect(await exchange(url("/version", tags[0]!), clientFrame(8, closeBody(1000)))).toEqual(["close:1000:"]);

@@ -173,6 +173,16 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     c.destroy();
   });
 
+  it("headers onaccept returns are in the 101, with or without a subprotocol beside them", async () => {
+    for (const offer of [{}, { "Sec-WebSocket-Protocol": "chat" }] as Record<string, string>[]) {
+      const c = await RawClient.handshake(server.port, "/accept-headers", offer);
+      expect(c.status).toBe(101);
+      expect(c.response).toMatch(/^x-rookery-seat: 12A\r?$/im);
+      expect(/^sec-websocket-protocol: chat\r?$/im.test(c.response)).toBe("Sec-WebSocket-Protocol" in offer);
+      c.destroy();
+    }
+  });
+
   it("echo text and binary, then client close with code and reason", async () => {
     const tag = newTag("echo");
     const seen = await undiciClient(server.port, url("/echo", tag), async (ws, o) => {
