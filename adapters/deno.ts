@@ -86,22 +86,24 @@ const HIGH_WATER_MARK = 16 * 1024;
 /**
  * `response`, sent so that Deno ends the connection after it. Deno keeps a connection alive
  * whatever `Connection` says (measured on 2.9.6: a request pipelined behind a refused upgrade was
- * served), and a handler cannot close it; but Deno drops the connection when a response body
- * fails. So the body is streamed (chunked) and fails after its last byte: the client gets the
- * status, the headers and the whole text, then the end of the connection (no final chunk).
+ * served), and a handler cannot close it; but Deno drops the connection when a streamed body ends
+ * short of its `Content-Length`. So the body is streamed under a length it never reaches: the
+ * client gets the status, the headers and the whole text, then the end of the connection.
+ * (A body that fails would end it too, but Deno prints every such failure with its stack: a log
+ * line per refused request, for any client to flood.) A HEAD answer has no body, so this cannot
+ * end its connection (README, "Runtime differences").
  */
 function endingConnection(response: Response): Response {
   const headers = new Headers(response.headers);
-  headers.delete("content-length");
+  headers.set("content-length", UNREACHED_LENGTH);
   headers.set("connection", "close");
-  const failAtEnd = new TransformStream<Uint8Array, Uint8Array>({
-    flush(controller) {
-      controller.error(new Error("the connection ends after a refused upgrade"));
-    },
-  });
-  const body = (response.body ?? new Blob([]).stream()).pipeThrough(failAtEnd);
+  // Through a stream of our own: Deno sends a body it knows whole (a string's) with its true length.
+  const body = (response.body ?? new Blob([]).stream()).pipeThrough(new TransformStream());
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
+
+/** A `Content-Length` no refusal body reaches. */
+const UNREACHED_LENGTH = String(Number.MAX_SAFE_INTEGER);
 
 /** What to do instead when compression is asked of Deno's native WebSockets. */
 const USE_NODE = 'serve the app with the Node adapter, which runs on Deno through node:http: import { serve } from "rookery/node"';
@@ -259,10 +261,11 @@ function denoHandler(host: DenoHost): (req: Request, info?: DenoInfo) => Respons
     const { acceptance } = answer;
     declineCompression(acceptance.route);
     try {
-      const { socket, response } = Deno.upgradeWebSocket(req, {
-        ...(acceptance.protocol ? { protocol: acceptance.protocol } : {}),
-        idleTimeout: acceptance.settings.idleTimeout,
-      });
+      const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: acceptance.settings.idleTimeout });
+      // The subprotocol goes on the 101 from here, not through Deno's `protocol` option: Deno
+      // looks for it in the offer split at exactly ", " and throws for `a,b` (RFC 6455 allows any
+      // whitespace around the commas, and the core has already checked the choice against the offer).
+      if (acceptance.protocol) response.headers.set("sec-websocket-protocol", acceptance.protocol);
       // Most acceptances add no header (no `Headers` at all): nothing to copy for them.
       if (acceptance.headers) for (const [name, value] of acceptance.headers) response.headers.set(name, value);
       new DenoPort(host, acceptance, socket, known?.remoteAddr.hostname);

@@ -40,19 +40,23 @@ export type { FetchHandler };
  */
 export type NodeFetchHandler = (request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }) => Response | Promise<Response>;
 
-/** Options of the Node adapter. */
+/**
+ * Options of every Node entry point. {@link attach}, {@link attachHttp2} and {@link handleUpgrade}
+ * take only these: plain requests stay with the caller's server, so `fetch` is {@link serve}'s alone.
+ */
 export interface NodeAdapterOptions {
-  /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
-  fetch?: NodeFetchHandler;
   /**
-   * Milliseconds to wait for the peer's half of the closing handshake (and, on shutdown, for
-   * every connection to close) before the socket is destroyed. Default: 5000.
+   * Milliseconds to wait for the peer's half of the closing handshake before the socket is
+   * destroyed. Shutdown waits for every connection at most this long plus one second (each
+   * connection's own timer fires first). Default: 5000.
    */
   closeTimeout?: number;
 }
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends NodeAdapterOptions {
+  /** Answers plain HTTP requests on paths that are not WebSocket routes. Default: 404. */
+  fetch?: NodeFetchHandler;
   /**
    * Milliseconds a client has to send its whole request head (handshake included); slower
    * clients (slowloris) get 408 and are dropped. Node's own default is 60 s, checked only every
@@ -99,7 +103,7 @@ export interface ServerHandle {
   readonly server: Server | HttpsServer | Http2SecureServer;
   /**
    * Stops accepting connections, closes every open WebSocket with 1001 "server shutting down",
-   * waits up to `closeTimeout` for them to finish, then resolves.
+   * waits for them to finish (at most `closeTimeout` plus one second), then resolves.
    */
   close(): Promise<void>;
 }
@@ -144,7 +148,8 @@ const upgradeHosts = new WeakMap<Rookery, NodeHost>();
  * when Rookery answered the request (upgraded or refused). `options` apply to this call
  * (`closeTimeout` for the connection it opens); `app.close()` shuts its connections down.
  * Never rejects; an invalid `closeTimeout` throws a `RangeError` at the call, like a bad option
- * to `serve`, so it shows in the first test rather than as a refused client.
+ * to `serve`, so it shows in the first test rather than as a refused client (a `fetch` option, a
+ * `TypeError`: plain requests are the caller's).
  *
  * @example
  * ```ts
@@ -161,6 +166,7 @@ export function handleUpgrade(
   head: Uint8Array,
   options: NodeAdapterOptions = {},
 ): Promise<boolean> {
+  refuseFetch(options, "handleUpgrade");
   let host = upgradeHosts.get(app);
   if (!host) upgradeHosts.set(app, (host = new ServerHost(app, {}, TRAITS)));
   return Promise.resolve(upgrade(host, req, socket, head, checkCloseTimeout(options.closeTimeout ?? host.closeTimeout)));
@@ -184,6 +190,7 @@ export function handleUpgrade(
  * ```
  */
 export function attach(app: Rookery, server: Server | HttpsServer, options: NodeAdapterOptions = {}): Attachment {
+  refuseFetch(options, "attach");
   const host: NodeHost = new ServerHost(app, options, TRAITS);
   listenUpgrades(host, server, true);
   return { close: () => host.close() };
@@ -210,11 +217,22 @@ export function attach(app: Rookery, server: Server | HttpsServer, options: Node
  * ```
  */
 export function attachHttp2(app: Rookery, server: Http2Server | Http2SecureServer, options: NodeAdapterOptions = {}): Attachment {
+  refuseFetch(options, "attachHttp2");
   const host: NodeHost = new ServerHost(app, options, TRAITS);
   listenStreams(host, server, host.closeTimeout);
   // With allowHTTP1, HTTP/1.1 upgrades arrive as node:http's would.
   listenUpgrades(host, server as unknown as Server, true);
   return { close: () => host.close() };
+}
+
+/**
+ * `fetch` is `serve`'s: the other entry points leave plain requests to the caller's server, so
+ * one given to them (from JavaScript, past the types) would never run. Better a TypeError now.
+ */
+function refuseFetch(options: NodeAdapterOptions, entry: string): void {
+  if ("fetch" in options && options.fetch !== undefined) {
+    throw new TypeError(`${entry} takes no fetch option: plain requests stay with your server's own handlers (fetch is serve's)`);
+  }
 }
 
 /** The server `serve` listens with: node:http, node:https with `tls`, node:http2 (and HTTP/1.1) with `http2`. */

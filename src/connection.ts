@@ -11,9 +11,13 @@ export type SendStatus = "sent" | "backpressure" | "dropped";
 
 /** `conn.readyState` values, as in the WHATWG WebSocket API. */
 export const ReadyState = {
+  /** Never seen on a `Connection`: Rookery makes one only once the upgrade is accepted. */
   CONNECTING: 0,
+  /** Open: messages flow both ways. */
   OPEN: 1,
+  /** A close frame was sent or received; the closing handshake is under way. */
   CLOSING: 2,
+  /** Closed: `onclose` has run or is running. */
   CLOSED: 3,
 } as const;
 

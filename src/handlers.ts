@@ -138,8 +138,9 @@ export interface SocketOptions {
   /**
    * Seconds without any traffic from the client after which the server pings it; a client that
    * still sends nothing for as long again is dropped (`onerror` 1006, then `onclose`). `0`
-   * turns it off. Default: 120 (Bun's and Deno's own default). Bun applies the app-wide value
-   * only (its option is per server) and counts in 4-second steps.
+   * turns it off; at most 960 (Bun's ceiling), else a `RangeError`. Default: 120 (Bun's and
+   * Deno's own default). Bun applies the app-wide value only (its option is per server) and counts
+   * in 4-second steps.
    */
   idleTimeout?: number;
   /**

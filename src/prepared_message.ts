@@ -1,12 +1,13 @@
+const encoder = new TextEncoder();
+
 /**
  * A message prepared once for many sockets (what a publish sends): a text's UTF-8 bytes are
  * made on first use and shared by every socket that writes raw frames (Node's), instead of
  * each encoding the string again. uWebSockets' `PreparedMessage` is the model. Nothing is kept
  * past the publish: the object lives as long as the fan-out holds it.
  */
-const encoder = new TextEncoder();
-
 export class PreparedMessage {
+  /** What was published: text as a string, binary as bytes. */
   readonly message: string | Uint8Array;
   #bytes: Uint8Array | undefined;
 
@@ -14,6 +15,7 @@ export class PreparedMessage {
     this.message = message;
   }
 
+  /** Whether the message is binary (a text otherwise). */
   get isBinary(): boolean {
     return typeof this.message !== "string";
   }

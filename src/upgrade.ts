@@ -8,7 +8,7 @@ import { isThenable, type MaybePromise } from "./thenable.ts";
 
 /**
  * An upgrade request as the handshake reads it. Deno and Bun hand over a web `Request`
- * ({@link fromRequest}); Node's adapter reads node:http's request directly and builds the
+ * (read through {@link fromRequest}); Node's adapter reads node:http's request directly and builds the
  * `Request` only when user code is to see it (`onaccept`, an `allowedOrigins` predicate).
  */
 export interface UpgradeRequest {
@@ -27,9 +27,23 @@ export interface UpgradeRequest {
   request(): Request;
 }
 
-/** A web `Request` as an {@link UpgradeRequest}. */
-export function fromRequest(request: Request): UpgradeRequest {
-  return new WebUpgradeRequest(request);
+/**
+ * A web `Request` as an {@link UpgradeRequest}; `undefined` when no URL can be made of its
+ * `request.url`. Runtimes build that string from the Host without parsing it, so a Host
+ * {@link hasValidHost} lets through may still fail the URL parser (`a:99999`, `%zz`, `999.1.1.1`).
+ */
+export function fromRequest(request: Request): UpgradeRequest | undefined {
+  const pathname = pathnameOf(request.url);
+  return pathname === undefined ? undefined : new WebUpgradeRequest(request, pathname);
+}
+
+/** The pathname of an absolute URL, `undefined` if it does not parse. */
+function pathnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 // A class, not a literal with a closure: one object per handshake.
@@ -40,11 +54,11 @@ class WebUpgradeRequest implements UpgradeRequest {
   readonly headers: Headers;
   readonly #request: Request;
 
-  constructor(request: Request) {
+  constructor(request: Request, pathname: string) {
     this.#request = request;
     this.method = request.method;
     this.url = request.url;
-    this.pathname = new URL(this.url).pathname;
+    this.pathname = pathname;
     this.headers = request.headers;
   }
 
@@ -161,11 +175,13 @@ export function badHostResponse(): Response {
 
 /**
  * For a request that is not an upgrade (an adapter's plain HTTP path): the answer when its
- * path is a WebSocket route (426, or 400 for a malformed handshake), else `undefined`.
+ * path is a WebSocket route (426, or 400 for a malformed handshake) or its Host is malformed
+ * (400), else `undefined`.
  */
 export function answerPlainRequest(app: Rookery, request: Request): Response | undefined {
-  if (!hasValidHost(request.headers)) return badHostResponse();
-  if (!app.routes.find(new URL(request.url).pathname)) return undefined;
+  const pathname = hasValidHost(request.headers) ? pathnameOf(request.url) : undefined;
+  if (pathname === undefined) return badHostResponse();
+  if (!app.routes.find(pathname)) return undefined;
   const problem = checkHandshake(request.method, request.headers) ?? {
     status: 400,
     message: "This WebSocket handshake could not be completed over plain HTTP",
@@ -175,14 +191,14 @@ export function answerPlainRequest(app: Rookery, request: Request): Response | u
 
 /**
  * Routes `request` and, on a WebSocket route, validates the handshake and runs `onaccept`.
- * Never throws: a malformed `Host` gets 400 before routing; a failure in user code (`onaccept`,
+ * Never throws: a malformed `Host` (one no URL can be made of included) gets 400 before routing; a failure in user code (`onaccept`,
  * an `allowedOrigins` predicate, headers `Headers` refuses) becomes a logged 500 with a fixed
  * body. Every refusal carries `Connection: close`.
  */
 export function decideUpgrade(app: Rookery, request: Request | UpgradeRequest, abilities: CodecAbilities = NO_ABILITIES): MaybePromise<UpgradeDecision> {
   // Before anything reads the URL: runtimes build it from the Host, which may not even parse.
-  if (!hasValidHost(request.headers)) return { kind: "respond", response: badHostResponse() };
-  const source = request instanceof Request ? fromRequest(request) : request;
+  const source = hasValidHost(request.headers) ? (request instanceof Request ? fromRequest(request) : request) : undefined;
+  if (!source) return { kind: "respond", response: badHostResponse() };
   const found = app.routes.find(source.pathname);
   return found ? decideRoute(app, source, found, abilities) : PASS;
 }
@@ -335,7 +351,7 @@ export async function fallbackResponse(app: Rookery, request: Request, fallback:
   try {
     return await fallback(request);
   } catch (error) {
-    app.log(`HTTP handler failed on ${new URL(request.url).pathname}`, error);
+    app.log(`HTTP handler failed on ${pathnameOf(request.url) ?? "?"}`, error);
     return textResponse(500, "Internal Server Error");
   }
 }

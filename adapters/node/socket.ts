@@ -320,7 +320,7 @@ export class NodeWebSocket implements SocketPort, ParserEvents, QueueOwner, Idle
     if (next === undefined) return;
     this.#nextPing = undefined;
     this.ping(next);
-  };
+  }
 
   closeReceived(code: number, reason: string): void {
     if (!this.#closeSent) {

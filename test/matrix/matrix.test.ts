@@ -173,6 +173,15 @@ describe.each(RUNTIMES)("matrix on %s", (runtime) => {
     c.destroy();
   });
 
+  // RFC 6455 §4.1 lists the offer as comma-separated tokens: any whitespace around the commas
+  // (Deno's own lookup once split at exactly ", " and answered 500).
+  it.each(["other,chat", "other ,\tchat", "chat,other"])("the offer %j, however spaced, selects chat", async (offer) => {
+    const c = await RawClient.handshake(server.port, "/rooms/x", { "Sec-WebSocket-Protocol": offer });
+    expect(c.status).toBe(101);
+    expect(c.response).toMatch(/^sec-websocket-protocol: chat\r?$/im);
+    c.destroy();
+  });
+
   it("headers onaccept returns are in the 101, with or without a subprotocol beside them", async () => {
     for (const offer of [{}, { "Sec-WebSocket-Protocol": "chat" }] as Record<string, string>[]) {
       const c = await RawClient.handshake(server.port, "/accept-headers", offer);

@@ -1,8 +1,10 @@
 /** The Node adapter's API: serve, attach, handleUpgrade, the HTTP fallback, shutdown, buffering. */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
+import { createServer as createHttp2Server } from "node:http2";
+import { PassThrough } from "node:stream";
 import { WebSocket } from "undici";
 import { describe, expect, it } from "vitest";
-import { attach, handleUpgrade, serve } from "../../adapters/node.ts";
+import { attach, attachHttp2, handleUpgrade, serve } from "../../adapters/node.ts";
 import { supportsReusePort } from "../../adapters/node/reuse_port.ts";
 import { EventLog, quietApp, recordRoute } from "../support/event_log.ts";
 import { clientFrame, RawClient } from "../support/raw_client.ts";
@@ -124,6 +126,23 @@ describe("attach and handleUpgrade", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("attach, attachHttp2 and handleUpgrade refuse a fetch option (it is serve's; theirs would never run)", () => {
+    const app = quietApp();
+    const fallback = { fetch: () => new Response("never") };
+    const server = createServer();
+    // @ts-expect-error fetch is not among their options
+    expect(() => attach(app, server, fallback)).toThrow(/attach takes no fetch/);
+    // @ts-expect-error fetch is not among their options
+    expect(() => attachHttp2(app, createHttp2Server(), fallback)).toThrow(/attachHttp2 takes no fetch/);
+    const socket = new PassThrough();
+    // @ts-expect-error fetch is not among their options
+    expect(() => handleUpgrade(app, {} as IncomingMessage, socket, new Uint8Array(0), fallback)).toThrow(TypeError);
+    expect(socket.destroyed).toBe(false);
+    expect(server.listenerCount("upgrade")).toBe(0);
+    // An undefined fetch (an options object spread from elsewhere) is no fetch.
+    expect(() => attach(app, server, { fetch: undefined } as never)).not.toThrow();
   });
 
   it("handleUpgrade resolves false for unknown paths and leaves the socket to the caller", async () => {
