@@ -29,6 +29,8 @@ export type { RedisBroker, RedisBrokerOptions, RedisBrokerStats, RedisBrokerStat
  * listens to a topic's channel only while this instance has a subscriber of it, drops its own
  * echoes by instance id, and reconnects and resubscribes after Redis restarts. While Redis is
  * unreachable, publishes reach local subscribers only and are counted in `stats.notCarried`.
+ * Messages are bounded both ways by `maxMessageBytes` (default 1 MiB): a larger one from Redis
+ * is dropped unread (`stats.oversized`), a larger local publish stays on this instance.
  */
 export function redisBroker(options: RedisBrokerOptions = {}): RedisBroker {
   return new RedisPubSub(options);

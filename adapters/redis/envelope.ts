@@ -43,15 +43,25 @@ export function encodeEnvelope(instance: Uint8Array, message: string | Uint8Arra
 /** What `decodeEnvelope` found on the channel. */
 export type Envelope =
   | { kind: "message"; from: Uint8Array; message: string | Uint8Array }
-  | { kind: "malformed"; why: string };
+  | { kind: "malformed"; why: string }
+  | { kind: "oversized"; why: string };
 
-/** Unwraps a channel message; the binary payload is a copy, never a view of `bytes`. */
-export function decodeEnvelope(bytes: Uint8Array): Envelope {
+/**
+ * Unwraps a channel message. A payload over `maxPayload` bytes is refused before anything is
+ * decoded or copied. A binary payload is a plain `Uint8Array` copy, never a view of `bytes`:
+ * node-redis hands over a `Buffer` view of a whole socket read, which a view would keep alive
+ * (and a `Buffer` is not what every other Rookery message is).
+ */
+export function decodeEnvelope(bytes: Uint8Array, maxPayload = Infinity): Envelope {
+  if (bytes.byteLength - HEADER_BYTES > maxPayload) {
+    return { kind: "oversized", why: `its payload of ${bytes.byteLength - HEADER_BYTES} bytes is over maxMessageBytes (${maxPayload})` };
+  }
   if (bytes.byteLength < HEADER_BYTES) return { kind: "malformed", why: `${bytes.byteLength} bytes is shorter than the header` };
   if (bytes[0] !== VERSION) return { kind: "malformed", why: `unknown format version ${bytes[0]}` };
   const from = bytes.subarray(2, HEADER_BYTES);
   const payload = bytes.subarray(HEADER_BYTES);
-  if (bytes[1] === BINARY) return { kind: "message", from, message: payload.slice() };
+  // Not payload.slice(): on a Buffer that is a view of the same memory, and a Buffer.
+  if (bytes[1] === BINARY) return { kind: "message", from, message: new Uint8Array(payload) };
   if (bytes[1] !== TEXT) return { kind: "malformed", why: `unknown message kind ${bytes[1]}` };
   try {
     return { kind: "message", from, message: decoder.decode(payload) };

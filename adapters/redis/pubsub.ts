@@ -5,7 +5,10 @@
 import { Buffer } from "node:buffer";
 import { createClient } from "redis";
 import type { BrokerHost } from "../../src/broker.ts";
+import { exceedsLimit, utf8Length } from "../../src/limits.ts";
 import { decodeEnvelope, encodeEnvelope, newInstanceId, sameInstance } from "./envelope.ts";
+import { resolveOptions } from "./options.ts";
+import { ReportThrottle } from "./report_throttle.ts";
 import { TopicSubscriptions } from "./subscriptions.ts";
 import type { RedisBroker, RedisBrokerOptions, RedisBrokerStats, RedisBrokerStatus } from "./types.ts";
 
@@ -13,7 +16,7 @@ type Client = ReturnType<typeof createClient>;
 
 export class RedisPubSub implements RedisBroker {
   readonly instanceId: string;
-  readonly stats: RedisBrokerStats = { published: 0, received: 0, notCarried: 0, malformed: 0 };
+  readonly stats: RedisBrokerStats = { published: 0, received: 0, notCarried: 0, malformed: 0, oversized: 0 };
   #status: RedisBrokerStatus = "connecting";
   readonly #id = newInstanceId();
   readonly #prefix: string;
@@ -32,27 +35,30 @@ export class RedisPubSub implements RedisBroker {
   readonly #maxPending: number;
   /** Whether the current stall (the bound reached) was reported yet. */
   #stallReported = false;
-  /**
-   * Malformed messages are reported at most once per interval: when the last report was made
-   * (`performance.now()`, monotonic), and how many were dropped unreported since.
-   */
-  readonly #malformedInterval: number;
-  #malformedReportedAt = -Infinity;
-  #malformedHeldBack = 0;
+  /** Payload bytes one message may have, either way (`maxMessageBytes`). */
+  readonly #maxMessage: number;
+  /** Least ms between two reports of one kind of dropped message. */
+  readonly #reportInterval: number;
+  /** Channel messages not in the format, channel messages over the bound, local publishes over it. */
+  readonly #throttles: Record<"malformed" | "oversized" | "oversizedPublish", ReportThrottle>;
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisBrokerOptions) {
+    const resolved = resolveOptions(options);
     this.#options = options;
-    this.#prefix = options.prefix ?? "rookery:";
+    this.#prefix = resolved.prefix;
     this.instanceId = [...this.#id].map((b) => b.toString(16).padStart(2, "0")).join("");
-    const maxDelay = options.maxReconnectDelay ?? 1000;
-    if (!(maxDelay > 0)) throw new RangeError(`maxReconnectDelay must be a positive number of ms, got ${maxDelay}`);
-    this.#maxPending = options.maxPendingBytes ?? 16 * 1024 * 1024;
-    if (!(this.#maxPending > 0)) throw new RangeError(`maxPendingBytes must be a positive number, got ${this.#maxPending}`);
-    this.#malformedInterval = options.malformedReportInterval ?? 10_000;
-    if (!(this.#malformedInterval >= 0)) throw new RangeError(`malformedReportInterval must be a number of ms, 0 or more, got ${this.#malformedInterval}`);
+    const maxDelay = resolved.maxReconnectDelay;
+    this.#maxPending = resolved.maxPendingBytes;
+    this.#maxMessage = resolved.maxMessageBytes;
+    this.#reportInterval = resolved.reportInterval;
+    this.#throttles = {
+      malformed: new ReportThrottle(this.#reportInterval),
+      oversized: new ReportThrottle(this.#reportInterval),
+      oversizedPublish: new ReportThrottle(this.#reportInterval),
+    };
     this.#pub = createClient({
-      url: options.url ?? "redis://127.0.0.1:6379",
+      url: resolved.url,
       // A queue would hold every publish of an outage in memory and send it all, late, after.
       disableOfflineQueue: true,
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 50) },
@@ -115,6 +121,9 @@ export class RedisPubSub implements RedisBroker {
 
   publish(topic: string, message: string | Uint8Array): void {
     if (this.#status === "closed" || !this.#pub.isReady) return this.#notCarried(topic);
+    // Every instance with the same bound would drop it unread: keep it off Redis, and say so
+    // here, where the app can see which of its own publishes is too large.
+    if (exceedsLimit(message, this.#maxMessage)) return this.#oversizedPublish(topic, message);
     const bytes = encodeEnvelope(this.#id, message);
     // A Redis that stops answering without closing the connection (frozen, or a partition with
     // no reset) looks connected until TCP gives up: bound what waits for its replies.
@@ -158,8 +167,10 @@ export class RedisPubSub implements RedisBroker {
   #receive(topic: string, bytes: Buffer): void {
     // This runs inside node-redis's reply parser: nothing may throw out of it.
     try {
-      const envelope = decodeEnvelope(bytes);
-      if (envelope.kind === "malformed") return this.#malformed(topic, envelope.why);
+      // Checked before anything is decoded or copied: each local subscriber would take its own
+      // copy past its slow-reader bound, so one large message costs its size times theirs.
+      const envelope = decodeEnvelope(bytes, this.#maxMessage);
+      if (envelope.kind !== "message") return this.#dropped(envelope.kind, topic, envelope.why);
       if (sameInstance(envelope.from, this.#id)) return;
       this.stats.received++;
       this.#host?.deliver(topic, envelope.message);
@@ -169,24 +180,36 @@ export class RedisPubSub implements RedisBroker {
   }
 
   /**
-   * Anyone who can publish to the channel can send junk as fast as Redis relays it: count every
-   * one, but report at most one per interval. No timer: the count held back goes out with the
-   * next report, so nothing is scheduled and nothing can keep the process alive.
+   * A channel message dropped: not in the format, or over `maxMessageBytes`. Anyone who can
+   * publish to the channel can send either as fast as Redis relays them: each one is counted,
+   * but reported at most once per interval (see `ReportThrottle`).
    */
-  #malformed(topic: string, why: string): void {
-    this.stats.malformed++;
-    const now = performance.now();
-    if (now - this.#malformedReportedAt < this.#malformedInterval) {
-      this.#malformedHeldBack++;
-      return;
-    }
-    const heldBack = this.#malformedHeldBack;
-    this.#malformedReportedAt = now;
-    this.#malformedHeldBack = 0;
-    const more = heldBack === 0 ? "" : `, and ${heldBack} more malformed messages since the previous report`;
-    // Said in every report, so that silence after the first is not read as "no more junk".
-    const bound = this.#malformedInterval > 0 ? ` (all counted in stats.malformed; reported at most once every ${this.#malformedInterval} ms)` : "";
-    this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${why}${more}${bound}`));
+  #dropped(kind: "malformed" | "oversized", topic: string, why: string): void {
+    this.stats[kind]++;
+    const heldBack = this.#throttles[kind].take();
+    if (heldBack === undefined) return;
+    this.#report(new Error(`dropped a message on channel "${this.#prefix}${topic}": ${why}${this.#more(heldBack, `${kind} messages`, `stats.${kind}`)}`));
+  }
+
+  /** A local publish over `maxMessageBytes`: local subscribers have it, other instances do not. */
+  #oversizedPublish(topic: string, message: string | Uint8Array): void {
+    this.stats.notCarried++;
+    const heldBack = this.#throttles.oversizedPublish.take();
+    if (heldBack === undefined) return;
+    const size = typeof message === "string" ? utf8Length(message) : message.byteLength;
+    this.#report(
+      new Error(
+        `a publish to "${topic}" did not reach other instances: its ${size} bytes are over maxMessageBytes (${this.#maxMessage})${this.#more(heldBack, "oversized publishes", "stats.notCarried")}`,
+      ),
+    );
+  }
+
+  /** The end of a rate-bounded report: how many were held back, and where all are counted. */
+  #more(heldBack: number, what: string, counter: string): string {
+    const more = heldBack === 0 ? "" : `, and ${heldBack} more ${what} since the previous report`;
+    // Said in every report, so that silence after the first is not read as "no more of them".
+    const bound = this.#reportInterval > 0 ? ` (all counted in ${counter}; reported at most once every ${this.#reportInterval} ms)` : "";
+    return more + bound;
   }
 
   #up(): void {

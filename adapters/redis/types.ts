@@ -9,7 +9,8 @@ export interface RedisBrokerOptions {
   prefix?: string;
   /**
    * Receives the broker's failures: Redis unreachable (once per outage), the first publish an
-   * outage kept from other instances, malformed channel messages (rate-bounded: see
+   * outage kept from other instances, malformed or oversized channel messages and publishes over
+   * {@link RedisBrokerOptions.maxMessageBytes} (these three rate-bounded: see
    * {@link RedisBrokerOptions.malformedReportInterval}). Default: the app's logger.
    */
   onerror?: (error: Error) => void;
@@ -20,9 +21,35 @@ export interface RedisBrokerOptions {
   /**
    * Bytes of publishes that may wait for Redis's answer. A Redis that stops answering without
    * closing the connection looks connected until TCP gives up; past this bound, publishes stay
-   * local (`stats.notCarried`) instead of piling up in memory. Default: 16 MiB.
+   * local (`stats.notCarried`) instead of piling up in memory. It must hold one message of
+   * {@link RedisBrokerOptions.maxMessageBytes} plus its 10-byte header: a smaller value lowers
+   * `maxMessageBytes`'s default to fit, and one that cannot hold a `maxMessageBytes` set
+   * explicitly is a `RangeError`. Default: 16 MiB.
    */
   maxPendingBytes?: number;
+  /**
+   * Bytes one message may have on the Redis channel (its payload: UTF-8 bytes for text), in
+   * both directions. Anyone who can publish to the channels can send a message of any size
+   * (Redis allows 512 MB), and every local subscriber of the topic takes its own copy of it
+   * (the slow-reader bound is checked before a send, so it lets one message of any size
+   * through): one 20 MiB message to 20 subscribers cost 400-840 MiB.
+   * A larger message from Redis is dropped before it is decoded or delivered, counted in
+   * `stats.oversized` and reported like malformed ones (rate-bounded). A larger local publish
+   * still reaches this instance's subscribers but is not sent to Redis, where every instance
+   * with the same bound would drop it: it is counted in `stats.notCarried` and reported
+   * (rate-bounded). Give every instance the same value.
+   *
+   * The default is fixed, not the app's largest route `maxPayload`: the broker cannot see the
+   * app, route limits bound what clients send rather than what the server publishes, and the
+   * app's default (64 MiB) would bound nothing. 1 MiB is ample for chat and notification
+   * traffic, matches `maxBacklog`'s default and Socket.IO's default message limit (1 MB), and
+   * stays well under Redis's own pub/sub output limit (`client-output-buffer-limit pubsub 32mb
+   * 8mb 60`: a larger message or backlog drops the listening connection). Raise it (and
+   * `maxPendingBytes` past 16 MiB) when rooms carry larger messages. A whole number of bytes, or
+   * `Infinity` for no bound; anything else, or more than `maxPendingBytes` minus 10, is a
+   * `RangeError`. Default: 1 MiB (1,048,576), or `maxPendingBytes` minus 10 if that is smaller.
+   */
+  maxMessageBytes?: number;
   /**
    * Least time between two reports of malformed channel messages, in ms. Anyone who can publish
    * to the Redis channels can send junk at any rate, and one report each would flood `onerror`
@@ -30,7 +57,9 @@ export interface RedisBrokerOptions {
    * interval are only counted, and the first one after it is reported together with how many
    * were dropped unreported since the previous report. No timer is involved: if no malformed
    * message follows, the held-back count is never reported, but every malformed message is
-   * always counted in `stats.malformed`. `0` reports every one. Default: 10000.
+   * always counted in `stats.malformed`. Oversized channel messages and local publishes over
+   * `maxMessageBytes` are bounded the same way, each kind on its own. `0` reports every one.
+   * Default: 10000.
    */
   malformedReportInterval?: number;
 }
@@ -49,10 +78,15 @@ export interface RedisBrokerStats {
   published: number;
   /** Messages from other instances delivered here. */
   received: number;
-  /** Publishes not carried to other instances because Redis was not reachable. */
+  /**
+   * Publishes not carried to other instances: Redis not reachable or not answering
+   * (`maxPendingBytes`), or the message over `maxMessageBytes`.
+   */
   notCarried: number;
   /** Channel messages that were not in Rookery's format, dropped. */
   malformed: number;
+  /** Channel messages over `maxMessageBytes`, dropped unread. */
+  oversized: number;
 }
 
 /** The broker `redisBroker` returns: a {@link Broker} plus its connection state. */

@@ -2,6 +2,7 @@
  * The Redis broker on Node against a private redis-server: two app instances in this process,
  * each served by the Node adapter, clients on undici's WebSocket.
  */
+import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
 import { redisBroker } from "../../adapters/redis.ts";
@@ -99,6 +100,34 @@ describe("redisBroker on Node", () => {
       expect(one.errors).toEqual([expect.stringContaining("unknown format version")]);
       expect(a.closed).toBe(false);
     });
+  });
+
+  it("hands on each binary message from Redis as a plain Uint8Array of its own, not a Buffer view of node-redis's read", async () => {
+    const prefix = `t${++prefixCounter}:`;
+    const got: (string | Uint8Array)[] = [];
+    const broker = redisBroker({ url: redis.url, prefix });
+    broker.start({ deliver: (_topic, message) => void got.push(message), log: () => {} });
+    try {
+      await broker.ready();
+      broker.subscribe("t");
+      await until(async () => (await listeners(`${prefix}t`)) === 1);
+      // Pipelined, so that one socket read holds many of them.
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => probe.publish(`${prefix}t`, Buffer.concat([Buffer.from([1, 0x62]), Buffer.alloc(8), Buffer.alloc(10, i)]))),
+      );
+      await until(() => got.length === 200);
+      expect(got).toHaveLength(200);
+      got.forEach((message, i) => {
+        if (typeof message === "string") throw new Error("binary arrived as text");
+        expect(Buffer.isBuffer(message)).toBe(false);
+        expect(Object.getPrototypeOf(message)).toBe(Uint8Array.prototype);
+        expect(message.byteLength).toBe(10);
+        expect(message.buffer.byteLength).toBe(10);
+        expect(message).toEqual(new Uint8Array(10).fill(i));
+      });
+    } finally {
+      await broker.close();
+    }
   });
 
   it("after close(), publishes stay local and are counted, never thrown", async () => {
