@@ -46,6 +46,11 @@ export type HostAnswer =
   | { readonly kind: "accept"; readonly acceptance: Acceptance }
   | { readonly kind: "respond"; readonly response: Response; readonly endsConnection: boolean };
 
+/** The answer to an upgrade decided after shutdown began. */
+function shuttingDownResponse(): Response {
+  return textResponse(503, "Server shutting down", { connection: "close" });
+}
+
 /** Validates `closeTimeout`: a non-negative finite number of milliseconds. */
 export function checkCloseTimeout(value: number): number {
   // Number.isFinite is false for anything but a finite number, strings included.
@@ -62,6 +67,10 @@ export class ServerHost<Env> {
   readonly #fetch: EnvFetchHandler<Env> | undefined;
   readonly #open = new OpenSockets();
   readonly #abilities: CodecAbilities;
+  /** `close()` has begun: upgrades decided from then on are refused. */
+  #closing = false;
+  /** How to drop each handshake whose `onaccept` promise is still pending. */
+  readonly #deciding = new Set<() => void>();
 
   constructor(app: Rookery, options: HostOptions<Env> = {}, traits: AdapterTraits = {}) {
     this.app = app;
@@ -101,14 +110,33 @@ export class ServerHost<Env> {
     return this.fallback(request, env).then((response) => ({ kind: "respond", response, endsConnection: refusesUpgrade(request, response) }));
   }
 
-  /** Routes and decides an upgrade request (`decideUpgrade`); never throws or rejects. */
+  /**
+   * Routes and decides an upgrade request (`decideUpgrade`); never throws or rejects. Once
+   * `close()` has begun an acceptance becomes a 503: a connection opened then would miss the
+   * shutdown's 1001 and hold the server open.
+   */
   decide(request: Request): MaybePromise<UpgradeDecision> {
-    return decideUpgrade(this.app, request, this.#abilities);
+    return this.#unlessClosing(decideUpgrade(this.app, request, this.#abilities));
   }
 
-  /** Decides an upgrade request already routed to `found` (`decideRoute`); never throws or rejects. */
+  /** Decides an upgrade request already routed to `found` (`decideRoute`), as {@link decide} does. */
   decideRoute(request: UpgradeRequest, found: RouteMatch): MaybePromise<UpgradeDecision> {
-    return decideRoute(this.app, request, found, this.#abilities);
+    return this.#unlessClosing(decideRoute(this.app, request, found, this.#abilities));
+  }
+
+  #unlessClosing(decision: MaybePromise<UpgradeDecision>): MaybePromise<UpgradeDecision> {
+    if (decision instanceof Promise) return decision.then((d) => this.#unlessClosing(d));
+    return this.#closing && decision.kind === "accept" ? { kind: "respond", response: shuttingDownResponse() } : decision;
+  }
+
+  /**
+   * @internal Notes a handshake whose `onaccept` promise is pending, with what drops it (where the
+   * adapter holds the socket: Node's). `close()` drops the ones still pending rather than wait on
+   * user code that may never settle. Returns what to call once it is decided.
+   */
+  deciding(drop: () => void): () => void {
+    this.#deciding.add(drop);
+    return () => this.#deciding.delete(drop);
   }
 
   /** The fallback's answer to a request no route takes (404 without one, a logged 500 if it throws). */
@@ -130,9 +158,13 @@ export class ServerHost<Env> {
 
   /**
    * Closes every connection of this entry point with 1001 "server shutting down" and resolves
-   * once each `onclose` has run, or `closeTimeout` (plus a margin) later.
+   * once each `onclose` has run, or `closeTimeout` (plus a margin) later. Handshakes still being
+   * decided are dropped (Node) or refused with 503 once decided (Deno, Bun).
    */
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const drop of this.#deciding) drop();
+    this.#deciding.clear();
     await this.#open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, this.closeTimeout + SHUTDOWN_MARGIN);
   }
 }

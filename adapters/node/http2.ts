@@ -4,17 +4,27 @@
  * and then run by Rookery's codec over the stream. Ending the stream is the TCP close of
  * HTTP/1.1; a failure resets only that stream, never the session or its other streams.
  */
-import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import {
+  constants,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
 import { markHttp2 } from "../../src/http_version.ts";
 import type { ServerHost } from "../../src/server_host.ts";
 import { badHostResponse, hasValidHost, textResponse, type UpgradeRequest } from "../../src/upgrade.ts";
 import { NodeWebSocket } from "./socket.ts";
-import { CONNECTION_SPECIFIC } from "./web_bridge.ts";
+import { CONNECTION_SPECIFIC, targetUrl } from "./web_bridge.ts";
 
 /** What the stream handler needs of its entry point's host. */
-type StreamHost = Pick<ServerHost<never>, "app" | "connect" | "decideRoute" | "failedRequest">;
+type StreamHost = Pick<ServerHost<never>, "app" | "connect" | "decideRoute" | "deciding" | "failedRequest">;
 
 const EMPTY = new Uint8Array(0);
+const REFUSED_STREAM = constants.NGHTTP2_REFUSED_STREAM;
 
 
 /** `Headers.get` over node:http2's header object (pseudo-headers left out, `:authority` read as `host`). */
@@ -34,7 +44,7 @@ class StreamHeaders {
 /** An extended CONNECT as the handshake reads it; the web `Request` (a GET: CONNECT is a forbidden method there) only if asked for. */
 function streamRequestOf(headers: IncomingHttpHeaders): UpgradeRequest {
   const scheme = headers[":scheme"] ?? "https";
-  const url = new URL(headers[":path"] ?? "/", `${scheme}://${headers[":authority"] ?? headers.host ?? "localhost"}`);
+  const url = targetUrl(headers[":path"] ?? "/", `${scheme}://${headers[":authority"] ?? headers.host ?? "localhost"}`);
   let request: Request | undefined;
   return {
     method: "CONNECT",
@@ -81,7 +91,11 @@ async function answerStream(host: StreamHost, stream: ServerHttp2Stream, headers
   if (!hasValidHost(request.headers)) return refuse(stream, badHostResponse());
   const found = host.app.routes.find(request.pathname);
   if (!found) return refuse(stream, textResponse(404, "Not Found"));
-  const decision = await host.decideRoute(request, found);
+  const pending = host.decideRoute(request, found);
+  // While onaccept's promise is pending, shutdown may drop the stream rather than wait on it.
+  const decided = pending instanceof Promise ? host.deciding(() => stream.close(REFUSED_STREAM)) : undefined;
+  const decision = await pending;
+  decided?.();
   if (decision.kind === "pass") return refuse(stream, textResponse(404, "Not Found"));
   if (decision.kind === "respond") return refuse(stream, decision.response);
   // The client may have reset the stream while onaccept ran.
@@ -97,10 +111,11 @@ async function answerStream(host: StreamHost, stream: ServerHttp2Stream, headers
 /**
  * Serves extended CONNECT streams on `server`. Other streams are left to the server's own
  * handlers. With node:http2's compatibility layer (a `request` listener), Node ends CONNECT
- * streams itself unless `connect` has a listener, so one that ignores them is added.
+ * streams itself unless `connect` has a listener, so one is added (when the server has none)
+ * that leaves extended CONNECTs to Rookery and refuses the others.
  */
 export function listenStreams(host: StreamHost, server: Http2Server | Http2SecureServer, closeTimeout: number): void {
-  if (server.listenerCount("connect") === 0) server.on("connect", ignore);
+  if (server.listenerCount("connect") === 0) server.on("connect", refuseTunnel);
   server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     if (headers[":method"] !== "CONNECT" || headers[":protocol"] === undefined) return;
     // A stream that errors before Rookery owns it must not crash the process.
@@ -112,3 +127,13 @@ export function listenStreams(host: StreamHost, server: Http2Server | Http2Secur
 }
 
 function ignore(): void {}
+
+/**
+ * A plain CONNECT (a tunnel, with no `:protocol`) on a server that serves no tunnels: 405, where
+ * ignored it would hang, holding one of the client's streams. Unless another `connect` listener,
+ * added since, is there to answer it.
+ */
+function refuseTunnel(this: Http2Server, req: Http2ServerRequest, res: Http2ServerResponse): void {
+  if (req.headers[":protocol"] !== undefined || this.listenerCount("connect") > 1) return;
+  res.writeHead(405, { "content-type": "text/plain" }).end("This server opens no tunnels\n");
+}

@@ -62,7 +62,9 @@ function upgradeOrPass(host: NodeHost, req: IncomingMessage, socket: Duplex, hea
   // While onaccept runs, keep reading: that is how a client that leaves is noticed (a
   // paused socket never sees its EOF), and frames sent right behind the handshake are kept.
   const early = watchWhileDeciding(socket, head);
+  const decided = host.deciding(() => socket.destroy());
   return decision.then((d) => {
+    decided();
     const buffered = early.release();
     return carryOut(host, request, d, socket, buffered, closeTimeout, early.gone);
   });
@@ -99,11 +101,21 @@ function carryOut(
  */
 function refuseRaw(host: NodeHost, socket: Duplex, response: Response): true {
   socket.on("error", ignore);
+  // node:http lets a client hold its half of the connection open, and none of its timeouts apply
+  // once a request is an upgrade: a refused client that never closes would keep its socket for
+  // good. It gets REFUSAL_LINGER to read the answer; dropped at once instead, a client that sent
+  // anything more could lose the answer to the reset.
+  const drop = setTimeout(() => socket.destroy(), REFUSAL_LINGER);
+  drop.unref();
+  socket.once("close", () => clearTimeout(drop));
   sendRawResponse(socket, response).catch((error: unknown) => sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy()));
   return true;
 }
 
 function ignore(): void {}
+
+/** Milliseconds a refused client has to read the answer and close, before its socket is dropped. */
+const REFUSAL_LINGER = 2000;
 
 /**
  * Handles the server's upgrades. A path with no WebSocket route gets 404, unless `share` and

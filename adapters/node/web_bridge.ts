@@ -26,7 +26,18 @@ function urlOf(req: IncomingMessage): URL {
 /** The request's target made absolute with `host` and the connection's scheme; a `TypeError` when it cannot be. */
 function absoluteUrl(req: IncomingMessage, host: string): URL {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  return new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${host}`);
+  return targetUrl(req.url ?? "/", `${encrypted ? "https" : "http"}://${host}`);
+}
+
+/**
+ * A request target (RFC 9112 §3.2) as an absolute URL on `origin`. An origin-form target
+ * (`/path`) is a path whatever follows its first slash, so it is joined to the origin as text:
+ * resolved as a relative URL, `//other/admin` or `/\other/admin` would name another host and
+ * route as `/admin`. Any other form (absolute-form, which names its own host) is resolved.
+ * Throws a `TypeError` when no URL can be made.
+ */
+export function targetUrl(target: string, origin: string): URL {
+  return target.startsWith("/") ? new URL(origin + target) : new URL(target, origin);
 }
 
 /** A web `Request` for a node:http request; the body streams only when `withBody`. */

@@ -138,6 +138,37 @@ describe("ServerHost options", () => {
   });
 });
 
+describe("ServerHost.close: handshakes it meets", () => {
+  // Found in review: an onaccept pending at shutdown opened its connection afterwards, which
+  // never got the 1001 and held the server open.
+  it("an upgrade decided after close() began is refused with 503; one pending is dropped through its adapter's hook", async () => {
+    const { app } = quiet();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    app.ws("/slow").onaccept(async () => {
+      await gate;
+      return true;
+    });
+    app.ws("/ws");
+    const host = new ServerHost(app);
+    const pending = host.handle(upgradeRequest("/slow"), undefined);
+    const dropped: string[] = [];
+    const decided = host.deciding(() => dropped.push("slow"));
+    host.deciding(() => dropped.push("other"))();
+    await host.close();
+    expect(dropped).toEqual(["slow"]);
+    release();
+    const late = await pending;
+    decided();
+    expect(late.kind === "respond" && late.response.status).toBe(503);
+    const after = await host.handle(upgradeRequest("/ws"), undefined);
+    expect(after.kind === "respond" && [after.response.status, after.endsConnection]).toEqual([503, true]);
+    expect(host.size).toBe(0);
+    // Another entry point of the same app still accepts.
+    expect((await new ServerHost(app).handle(upgradeRequest("/ws"), undefined)).kind).toBe("accept");
+  });
+});
+
 describe("ServerHost.close: this entry point's connections only", () => {
   it("1001 to its own connections, resolved by their last onclose; another host's stay open", async () => {
     const { app } = quiet();

@@ -105,6 +105,15 @@ describe.each<Runtime>(["node", "deno", "bun"])("hostile handshakes on %s", (run
     expect(server.output().slice(before)).toBe("");
   });
 
+  // RFC 9112 §3.2.1: an origin-form target is a path. Read as a relative URL, `//other/echo`
+  // would name another host and route as /echo (found in review on Node, over HTTP/1.1 and HTTP/2).
+  it.each(["//attacker.example/echo", "/\\attacker.example/echo"])("the target %j routes as the path it is, never as /echo", async (target) => {
+    const answer = await rawRequest(server.port, upgrade(target, host), 1000);
+    expect(answer.status).not.toBe(101);
+    // Deno's and Bun's fallback answers with the pathname it was given: the whole target.
+    if (answer.status === 200) expect(answer.body).toBe("fallback //attacker.example/echo");
+  });
+
   // Node and Bun refuse a request without a Host (RFC 9112 §3.2); Deno builds the URL from its own
   // address (HTTP/2 has no Host header), so the request line routes.
   it("no Host: never upgraded by anything but the request line", async () => {

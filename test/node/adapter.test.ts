@@ -1,6 +1,7 @@
 /** The Node adapter's API: serve, attach, handleUpgrade, the HTTP fallback, shutdown, buffering. */
 import { createServer, type IncomingMessage } from "node:http";
 import { createServer as createHttp2Server } from "node:http2";
+import { connect, type Socket } from "node:net";
 import { PassThrough } from "node:stream";
 import { WebSocket } from "undici";
 import { describe, expect, it } from "vitest";
@@ -8,6 +9,11 @@ import { attach, attachHttp2, handleUpgrade, serve } from "../../adapters/node.t
 import { supportsReusePort } from "../../adapters/node/reuse_port.ts";
 import { EventLog, quietApp, recordRoute } from "../support/event_log.ts";
 import { clientFrame, RawClient } from "../support/raw_client.ts";
+
+/** A WebSocket upgrade request's head for `path`. */
+const upgradeHead = (path: string) =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
 
 function opened(ws: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -68,6 +74,31 @@ describe("serve", () => {
     expect(await Promise.all(codes)).toEqual([1001, 1001, 1001, 1001, 1001]);
     expect(log.all.map((l) => l.join(","))).toEqual(Array(5).fill("open,close:1001:server shutting down"));
     await expect(fetch(`http://127.0.0.1:${s.port}/`)).rejects.toThrow();
+  });
+
+  it("close() while an onaccept promise is pending drops that handshake: no onopen, and close() resolves at once", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    let accepting!: () => void;
+    const asked = new Promise<void>((r) => (accepting = r));
+    recordRoute(
+      app.ws("/slow").onaccept(async () => {
+        accepting();
+        await new Promise((r) => setTimeout(r, 400));
+        return true;
+      }),
+      log,
+    );
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    const raw = await RawClient.open(s.port);
+    raw.write(upgradeHead("/slow"));
+    await asked;
+    const started = Date.now();
+    await s.close();
+    expect(Date.now() - started).toBeLessThan(300);
+    await raw.until(() => raw.ended, 2000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(log.all).toEqual([]);
   });
 
   it("close() does not wait past closeTimeout for a peer that never answers", async () => {
@@ -337,6 +368,37 @@ describe("handshake hardening", () => {
       expect(Date.now() - started).toBeLessThan(3000);
       expect(log.all).toEqual([]);
     } finally {
+      await s.close();
+    }
+  });
+
+  // node:http keeps a half-open socket for good once a request is an upgrade (no timeout of its
+  // own applies): 200 refused clients that never closed pinned 200 descriptors (found in review).
+  it("a refused client that never closes its side is dropped about two seconds after the answer", async () => {
+    const app = quietApp();
+    app.ws("/reject").onaccept(() => false);
+    app.ws("/ws");
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    const clients: Socket[] = [];
+    try {
+      const requests = [
+        upgradeHead("/reject"),
+        upgradeHead("/ws").replace("Version: 13", "Version: 8"),
+        upgradeHead("/nowhere"),
+      ];
+      for (const request of requests) {
+        const client = connect({ port: s.port, host: "127.0.0.1", allowHalfOpen: true });
+        client.on("error", () => {});
+        client.write(request);
+        clients.push(client);
+      }
+      const connections = () => new Promise<number>((r) => s.server.getConnections((_e, n) => r(n)));
+      await expect.poll(connections, { timeout: 1000 }).toBe(3);
+      const started = Date.now();
+      await expect.poll(connections, { timeout: 5000, interval: 100 }).toBe(0);
+      expect(Date.now() - started).toBeGreaterThan(1000);
+    } finally {
+      for (const client of clients) client.destroy();
       await s.close();
     }
   });

@@ -100,6 +100,15 @@ describe("the extended-CONNECT handshake (RFC 8441 §4-5)", () => {
     s.close();
   });
 
+  // As over HTTP/1.1: resolved as a relative URL, "//attacker.example/echo" would route as /echo
+  // on another host.
+  it("a :path that starts with // or /\\ is a path, not another host: it routes as itself (404)", async () => {
+    const s = await session();
+    expect((await open(s, "//attacker.example/echo")).status).toBe(404);
+    expect((await open(s, "/\\attacker.example/echo")).status).toBe(404);
+    s.close();
+  });
+
   it("an unknown path → 404, another :protocol → 501, and the session stays usable after both", async () => {
     const s = await session();
     expect((await open(s, "/nowhere")).status).toBe(404);
@@ -211,6 +220,16 @@ describe("frames over a stream", () => {
 });
 
 describe("the same TLS port", () => {
+  // Found in review: the listener that keeps extended CONNECTs open left a plain CONNECT unanswered.
+  it("a plain CONNECT (a tunnel, no :protocol) gets 405 instead of hanging", async () => {
+    const s = await session();
+    const req = s.request({ ":method": "CONNECT", ":authority": "elsewhere.example:443" });
+    const [headers] = (await Promise.race([once(req, "response"), new Promise((r) => setTimeout(() => r([{}]), 2000))])) as [Record<string, unknown>];
+    expect(headers[":status"]).toBe(405);
+    req.close();
+    s.close();
+  });
+
   it("plain HTTP/2 requests stay with the server's own handler", async () => {
     const s = await session();
     const req = s.request({ ":path": "/page" });

@@ -75,6 +75,18 @@ describe("the upgrade request read from node:http (upgradeRequestOf)", () => {
     expect(req.request()).toBe(request);
   });
 
+  // RFC 9112 §3.2.1: an origin-form target is an absolute path; resolved as a relative URL,
+  // "//attacker.example/admin" would take the host from the target and route as "/admin".
+  it("a target that starts with // or /\\ is a path on the Host's origin, never another host", () => {
+    for (const target of ["//attacker.example/admin/ws", "/\\attacker.example/admin/ws"]) {
+      const req = read(incoming(["Host", "example.test"], target));
+      expect(new URL(req.url).host).toBe("example.test");
+      expect(req.pathname).toBe("//attacker.example/admin/ws");
+    }
+    // The absolute form names its own host, which RFC 9112 §3.2.2 says wins over Host.
+    expect(read(incoming(["Host", "example.test"], "http://other.test/chat")).url).toBe("http://other.test/chat");
+  });
+
   it("no Host: none for HTTP/1.1 (refused with 400), localhost for HTTP/1.0, which may omit it", () => {
     expect(upgradeRequestOf(incoming(["Upgrade", "websocket"]))).toBeUndefined();
     expect(read(incoming(["Upgrade", "websocket"], "/chat", "1.0")).url).toBe("http://localhost/chat");
