@@ -47,9 +47,9 @@ import type { RouteRecord } from "../src/route.ts";
 import type { SocketFailure } from "../src/socket_port.ts";
 import { type HostAnswer, ServerHost } from "../src/server_host.ts";
 import type { NativeServer } from "../src/topics.ts";
-import { DEFAULT_MAX_BUFFERED } from "../src/connection_settings.ts";
 import { type Acceptance, closingConnection, deflateSetting, type FetchHandler, textResponse } from "../src/upgrade.ts";
-import { bunDeflate, compressesPublish, follow, steerNegotiation } from "./bun/deflate.ts";
+import { bunDeflate, compressesPublish, steerNegotiation } from "./bun/deflate.ts";
+import { bunBufferLimit, published } from "./bun/slow_readers.ts";
 import { ours, RookeryData } from "./bun/socket_data.ts";
 import type { BunCompressorSize, BunGlobal, BunServer, BunSocket, BunSocketData, BunWebSocketHandlers } from "./bun/types.ts";
 
@@ -127,20 +127,29 @@ export interface BunServerHandle {
 const BUN_MAX_PAYLOAD = 2 ** 32;
 /**
  * When Bun ends a connection itself it hands the server's `close` handler 1006 and a reason
- * (measured on Bun 1.4.5): for a bad frame, bad UTF-8 or a message too big the client got the
- * right close code, and for an idle timeout the peer is dead. The reason is the only clue; a plain
- * drop has none. Each known reason maps to the failure it reports.
+ * (measured on Bun 1.4.5): for a bad frame, bad UTF-8 or a message too big the client got a close
+ * frame with that reason, and for an idle timeout the peer is dead. The reason is the only clue; a
+ * plain drop has none. Each reason Bun's binary holds maps to the failure it reports; the comment
+ * is the code Bun sent the client, each triggered from a raw client (test/bun/adapter_test.ts).
  */
 const BUN_FAILURES: readonly [prefix: string, code: CloseCodeValue | "tooBig" | "idle"][] = [
-  ["Received too big message", "tooBig"],
-  ["Received invalid UTF-8", CloseCode.INVALID_PAYLOAD],
-  ["Received an incorrectly masked frame", CloseCode.PROTOCOL_ERROR],
-  ["Received unexpected RSV", CloseCode.PROTOCOL_ERROR],
-  ["Received invalid opcode", CloseCode.PROTOCOL_ERROR],
-  ["Received too big control frame", CloseCode.PROTOCOL_ERROR],
-  ["Received continuation frame", CloseCode.PROTOCOL_ERROR],
-  ["Received invalid close code", CloseCode.PROTOCOL_ERROR],
-  ["Received fragmented control frame", CloseCode.PROTOCOL_ERROR],
+  ["Received too big message", "tooBig"], // 1009
+  ["Received invalid UTF-8", CloseCode.INVALID_PAYLOAD], // 1007
+  ["Received invalid compressed data", CloseCode.INVALID_PAYLOAD], // 1007: a payload that does not inflate
+  ["Received an incorrectly masked frame", CloseCode.PROTOCOL_ERROR], // 1002
+  ["Received unexpected RSV", CloseCode.PROTOCOL_ERROR], // 1002: "RSV1 bit", "RSV2 or RSV3 bit"
+  ["Received invalid opcode", CloseCode.PROTOCOL_ERROR], // 1002
+  ["Received too big control frame", CloseCode.PROTOCOL_ERROR], // 1002
+  ["Received continuation frame", CloseCode.PROTOCOL_ERROR], // 1002: "... outside a fragmented message"
+  ["Received new message inside a fragmented message", CloseCode.PROTOCOL_ERROR], // 1002
+  ["Received invalid close code", CloseCode.PROTOCOL_ERROR], // 1002
+  ["Received invalid close payload", CloseCode.PROTOCOL_ERROR], // 1002: a 1-byte close payload
+  ["Received fragmented control frame", CloseCode.PROTOCOL_ERROR], // 1002
+  // Bun sends 1011 when it cannot allocate a message within the limit (measured: about 1 GiB into a
+  // 2^32 - 1 byte frame with a 7 GB address-space cap). The contract's code for a message the engine
+  // cannot hold is 1009, as on Node; the reason stays Bun's, not the route limit's, since the limit
+  // was not passed.
+  ["Received message that does not fit in memory", CloseCode.MESSAGE_TOO_BIG],
   ["WebSocket timed out", "idle"],
 ];
 
@@ -164,7 +173,9 @@ const nativeServers = new WeakMap<BunServer, NativeServer>();
 function nativeServerOf(server: BunServer): NativeServer {
   let native = nativeServers.get(server);
   if (!native) {
-    const self: NativeServer = { publish: (topic, message) => void server.publish(topic, message, compressesPublish(self, topic, message)) };
+    const self: NativeServer = {
+      publish: (topic, message) => published(self, topic, server.publish(topic, message, compressesPublish(self, topic, message))),
+    };
     nativeServers.set(server, (native = self));
   }
   return native;
@@ -248,10 +259,12 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     perMessageDeflate,
     // Per server and in whole seconds: the app-wide value.
     idleTimeout: Math.ceil(app.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT),
-    // Bun's native publish skips the core's per-send check, so the app-wide slow-reader bound
-    // is handed to Bun too (per server: route overrides apply to direct sends only).
-    backpressureLimit: app.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED,
-    closeOnBackpressureLimit: (app.options.slowReader ?? "close") === "close",
+    // Per server, so the largest route bound: Bun then never drops what a route still allows,
+    // and each route's own bound and policy decide, before each send (the core) and after each
+    // publish Bun reports backpressured (./bun/slow_readers.ts). Bun never closes on its own: it
+    // would report a plain 1006 drop, and send the client no close frame (measured on 1.4.5).
+    backpressureLimit: bunBufferLimit(app),
+    closeOnBackpressureLimit: false,
     open(ws) {
       if (!ours(ws)) return passOn("open", () => foreign.open?.(ws));
       const data = ws.data;
@@ -281,8 +294,7 @@ function bunHandlers(host: BunHost, foreign: ForeignSocketHandlers = {}) {
     close(ws, code, reason) {
       if (!ours(ws)) return passOn("close", () => foreign.close?.(ws, code, reason));
       // Bun unsubscribes a closed socket itself, and the core no longer asks it to.
-      const deflate = ws.data.deflate;
-      if (deflate) for (const topic of deflate.topics) follow(ws.data, topic, false);
+      ws.data.forgetTopics();
       const events = ws.data.events;
       if (!events) return;
       // Bun has closed the socket already: the core's own close frame is a no-op here.

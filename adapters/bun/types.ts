@@ -83,9 +83,13 @@ export interface BunWebSocketHandlers {
   perMessageDeflate: false | { compress: BunCompressorSize; decompress: BunCompressorSize };
   /** Seconds of silence before Bun drops a socket: the app's `idleTimeout`, rounded up. */
   idleTimeout: number;
-  /** Bytes a socket may have queued before Bun applies `closeOnBackpressureLimit`: the app's `maxBufferedAmount`. */
+  /**
+   * Bytes a socket may have queued before Bun drops what is sent to it: the largest effective
+   * `maxBufferedAmount` of the app and its routes (0, Bun's "none", if one is `Infinity`). Each
+   * route's own bound and `slowReader` policy apply below it.
+   */
   backpressureLimit: number;
-  /** Whether Bun closes a socket over `backpressureLimit`: true when the app's `slowReader` is `"close"`. */
+  /** Whether Bun closes a socket over `backpressureLimit`: always false, as Rookery applies `slowReader` itself. */
   closeOnBackpressureLimit: boolean;
   /** A socket opened: Rookery's connections start here; others go to the user's own `open`. */
   open(ws: BunSocket<unknown>): void;

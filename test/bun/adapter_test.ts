@@ -1,9 +1,9 @@
 /** The Bun adapter with Bun's own WebSocket client, on Bun's test runner (`bun test test/bun`). */
 import { expect, test } from "bun:test";
-import type { Rookery } from "../../mod.ts";
+import { type Connection, Rookery } from "../../mod.ts";
 import { openWebClient, roomEchoApp, until } from "../support/web_client.ts";
 import { handlers, serve } from "../../adapters/bun.ts";
-import { extensionParams, openRaw, type RawClient, type RawFrame } from "./raw_client.ts";
+import { clientFrame, extensionParams, openRaw, type RawClient, type RawFrame } from "./raw_client.ts";
 
 async function withServer(fn: (port: number, events: string[], app: Rookery) => Promise<void>): Promise<void> {
   const events: string[] = [];
@@ -392,6 +392,216 @@ test("a route that turns compression on after the Bun server started is served u
     }
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain("/late has perMessageDeflate on, but this Bun server started without compression");
+  } finally {
+    await server.close();
+  }
+});
+
+// Failures Bun handles itself: its `close` handler gets 1006 and a reason; the reason says which.
+
+test("protocol errors Bun fails itself reach onerror with the code Bun sent the client, then onclose", async () => {
+  const app = new Rookery({ perMessageDeflate: true, logger: () => {} });
+  const events: string[] = [];
+  app
+    .ws("/echo")
+    .onmessage((conn, m) => void conn.send(m))
+    .onerror((_c, e) => void events.push(`error:${e.code}:${e.name}:${e.message}`))
+    .onclose((_c, reason, code) => void events.push(`close:${code}:${reason}`));
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const cases: [offer: string | null, send: (client: RawClient) => void, code: number, name: string, reason: string][] = [
+    // A close payload of one byte: a code takes two (RFC 6455 §5.5.1).
+    [null, (c) => c.sendFrame(8, new Uint8Array([0x03])), 1002, "ProtocolError", "Received invalid close payload"],
+    // A new data frame while a fragmented message is open (§5.4).
+    [null, (c) => (c.sendFrame(1, bytes("a"), { fin: false }), c.sendFrame(1, bytes("b"))), 1002, "ProtocolError", "Received new message inside a fragmented message"],
+    // RSV1 on a connection that agreed to compression, over bytes that do not inflate.
+    ["permessage-deflate", (c) => c.sendFrame(1, new Uint8Array(8).fill(0xff), { rsv1: true }), 1007, "InvalidPayloadError", "Received invalid compressed data"],
+  ];
+  try {
+    for (const [offer, send, code, name, reason] of cases) {
+      events.length = 0;
+      const client = await openRaw(server.port, "/echo", offer);
+      try {
+        send(client);
+        const frame = await client.next();
+        expect([reason, frame.opcode, frame.payload.readUInt16BE(0), frame.payload.subarray(2).toString()]).toEqual([reason, 8, code, reason]);
+        await until(() => events.length === 2);
+        expect(events).toEqual([`error:${code}:${name}:${reason}`, `close:${code}:${reason}`]);
+      } finally {
+        client.end();
+      }
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+// Slow readers: Bun's backpressureLimit is per server; each route's own bound decides, with 1008.
+
+/** 64 KiB: past the first few MiB the kernel takes, a never-reading client's buffer grows by these. */
+const CHUNK = new Uint8Array(64 * 1024);
+
+/**
+ * Calls `step` until `done` holds, at most `most` times, letting the event loop run every 16
+ * calls; then waits up to a second for `done` (a close is reported a little later).
+ */
+async function flood(step: () => void, done: () => boolean, most: number): Promise<void> {
+  for (let i = 0; i < most && !done(); i++) {
+    step();
+    if (i % 16 === 15) await Bun.sleep(1);
+  }
+  for (let i = 0; i < 100 && !done(); i++) await Bun.sleep(10);
+}
+
+/**
+ * An app with a 256 KiB slow-reader bound and `/big` with its own 1 MiB (so Bun's server-wide
+ * bound is 1 MiB); `/feed/:topic` and `/big` subscribe to their topic and greet. Each
+ * connection is kept by path, and every event recorded as `path:event`.
+ */
+async function withSlowReaderServer(
+  fn: (port: number, app: Rookery, conns: Map<string, Connection>, events: string[]) => Promise<void>,
+): Promise<void> {
+  const app = new Rookery({ maxBufferedAmount: 256 * 1024, logger: () => {} });
+  const conns = new Map<string, Connection>();
+  const events: string[] = [];
+  const path = (conn: Connection) => new URL(conn.url).pathname;
+  const greet = (topic: string) => (conn: Connection) => {
+    conns.set(path(conn), conn);
+    conn.subscribe(topic);
+    conn.send("subscribed");
+  };
+  for (const route of [app.ws("/feed/:topic").onopen((conn) => greet(conn.params.topic)(conn)), app.ws("/big").maxBufferedAmount(1 << 20).onopen(greet("big"))]) {
+    route
+      .onerror((conn, e) => void events.push(`${path(conn)}:error:${e.code}:${e.name}:${e.message}`))
+      .onclose((conn, reason, code) => void events.push(`${path(conn)}:close:${code}:${reason}`));
+  }
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  try {
+    await fn(server.port, app, conns, events);
+  } finally {
+    await server.close();
+  }
+}
+
+/** A raw client on `path` that has read the greeting and reads nothing more. */
+async function neverReading(port: number, path: string): Promise<RawClient> {
+  const client = await openRaw(port, path, null);
+  expect((await client.next()).payload.toString()).toBe("subscribed");
+  client.pause();
+  return client;
+}
+
+test("a subscriber that never reads fails with 1008 at its route's bound, for publishes large and small, from the app and from a connection", async () => {
+  await withSlowReaderServer(async (port, app, conns, events) => {
+    const overApp = "Send buffer over 262144 bytes: the client reads too slowly";
+    const publisher = await openRaw(port, "/feed/other", null);
+    await until(() => conns.has("/feed/other"));
+    const cases: [topic: string, publish: () => void, most: number][] = [
+      ["large", () => app.publish("large", CHUNK), 2_000],
+      ["small", () => conns.get("/feed/other")!.publish("small", CHUNK.subarray(0, 1024)), 20_000],
+    ];
+    try {
+      for (const [topic, publish, most] of cases) {
+        events.length = 0;
+        const client = await neverReading(port, `/feed/${topic}`);
+        try {
+          await flood(publish, () => events.length >= 2, most);
+          // At the route's own bound (256 KiB), not Bun's server-wide one (1 MiB), and not a drop.
+          expect(events).toEqual([`/feed/${topic}:error:1008:PolicyViolationError:${overApp}`, `/feed/${topic}:close:1008:${overApp}`]);
+          expect(app.subscribers(topic)).toBe(0);
+        } finally {
+          client.end();
+        }
+      }
+    } finally {
+      publisher.end();
+    }
+  });
+});
+
+test("a route's maxBufferedAmount larger than the app's holds on Bun: not closed at the app's bound, then 1008 at its own", async () => {
+  await withSlowReaderServer(async (port, app, conns, events) => {
+    const client = await neverReading(port, "/big");
+    try {
+      const conn = conns.get("/big")!;
+      // Past the app's 256 KiB, by direct sends: still open, and sends are still taken.
+      await flood(() => void conn.send(CHUNK), () => conn.bufferedAmount > 512 * 1024 || events.length > 0, 2_000);
+      const reached = conn.bufferedAmount;
+      await Bun.sleep(100);
+      expect([reached > 512 * 1024, conn.readyState, events]).toEqual([true, 1, []]);
+      expect(conn.send(CHUNK)).not.toBe("dropped");
+      // Publishes take it past its own 1 MiB.
+      await flood(() => app.publish("big", CHUNK), () => events.length >= 2, 2_000);
+      const overOwn = "Send buffer over 1048576 bytes: the client reads too slowly";
+      expect(events).toEqual([`/big:error:1008:PolicyViolationError:${overOwn}`, `/big:close:1008:${overOwn}`]);
+    } finally {
+      client.end();
+    }
+  });
+});
+
+test("Bun's send results: an empty message or ping that went out is sent; a send Bun drops past the server's bound is dropped", async () => {
+  const app = new Rookery({ maxBufferedAmount: 256 * 1024, slowReader: "drop", logger: () => {} });
+  let conn: Connection | undefined;
+  const events: string[] = [];
+  app
+    .ws("/")
+    .onopen((c) => {
+      conn = c;
+      c.subscribe("news");
+    })
+    .onerror((_c, e) => void events.push(`error:${e.code}`))
+    .onclose((_c, _reason, code) => void events.push(`close:${code}`));
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  const client = await openRaw(server.port, "/", null);
+  try {
+    await until(() => conn !== undefined);
+    // Bun returns the payload bytes written: 0 for these too.
+    expect([conn!.ping(), conn!.send(""), conn!.send(new Uint8Array(0))]).toEqual(["sent", "sent", "sent"]);
+    expect((await client.next()).opcode).toBe(9);
+    client.pause();
+    // Publishes fill the buffer past Bun's bound without a send of the connection's own, so the
+    // core has no backpressure to look for and leaves the next send to Bun, which drops it.
+    await flood(() => app.publish("news", CHUNK), () => conn!.bufferedAmount > 256 * 1024, 2_000);
+    expect([conn!.send(CHUNK), conn!.readyState]).toEqual(["dropped", 1]);
+    // "drop" drops, and Bun closes nothing itself either.
+    await Bun.sleep(100);
+    expect([conn!.readyState, events]).toEqual([1, []]);
+  } finally {
+    client.end();
+    await server.close();
+  }
+});
+
+test("a frame sent before the 101: kept with a synchronous onaccept, but Bun answers it with its own 400 while an async onaccept runs", async () => {
+  // RFC 6455 §4.1: a client waits for the 101 before it sends frames. Deno and Node keep such
+  // bytes for the connection; Bun, while an upgrade waits on an async onaccept, reads them as the
+  // next HTTP request and refuses that.
+  const app = new Rookery({ logger: () => {} });
+  const events: string[] = [];
+  app.ws("/sync").onmessage((conn, m) => void conn.send(m));
+  app
+    .ws("/async")
+    .onaccept(async () => {
+      events.push("accept");
+      await Bun.sleep(50);
+      events.push("accepted");
+      return true;
+    })
+    .onopen(() => void events.push("open"))
+    .onclose(() => void events.push("close"));
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  const early = clientFrame(1, "early");
+  try {
+    const sync = await openRaw(server.port, "/sync", null, early);
+    expect(sync.status).toBe("HTTP/1.1 101 Switching Protocols");
+    expect((await sync.next()).payload.toString()).toBe("early");
+    sync.end();
+    const async = await openRaw(server.port, "/async", null, early);
+    expect([async.status, async.headers.get("connection"), async.headers.get("content-length")]).toEqual(["HTTP/1.1 400 Bad Request", "close", undefined]);
+    await async.ended;
+    await Bun.sleep(100);
+    expect(events).toEqual(["accept", "accepted"]);
   } finally {
     await server.close();
   }

@@ -1,7 +1,7 @@
 /**
- * A WebSocket client over a bare TCP socket, for the Bun suite's compression tests: a
- * web-standard `WebSocket` shows neither the 101's headers nor a frame's RSV1 bit, and these
- * tests are about exactly those.
+ * A WebSocket client over a bare TCP socket, for the Bun suite's tests of what a web-standard
+ * `WebSocket` cannot show or do: the 101's headers, a frame's RSV1 bit, frames that break the
+ * protocol, bytes before the 101, a client that stops reading.
  */
 import { connect } from "node:net";
 import type { Socket } from "node:net";
@@ -25,6 +25,12 @@ export interface RawClient {
   next(): Promise<RawFrame>;
   /** Sends a masked text (opcode 1) or binary (2) message in one frame, compressed if asked. */
   send(opcode: 1 | 2, data: string | Uint8Array, compress?: boolean): void;
+  /** Sends one masked frame as given, valid or not: `rsv1` set without compressing, `fin` false for a fragment. */
+  sendFrame(opcode: number, payload: Uint8Array, options?: { fin?: boolean; rsv1?: boolean }): void;
+  /** Stops reading the socket, so what the server sends backs up in its buffers. */
+  pause(): void;
+  /** Settles once the connection has ended. */
+  readonly ended: Promise<void>;
   /**
    * Inflates the payload of a compressed message, in the order they arrived, as a client does:
    * with the window of the earlier ones.
@@ -36,23 +42,27 @@ export interface RawClient {
 /** The empty stored block a sync flush ends with; permessage-deflate leaves it off the wire. */
 const SYNC_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
-/** Opens `path` on 127.0.0.1:`port`, offering `extensions` (none for `null`), and reads the answer. */
-export async function openRaw(port: number, path: string, extensions: string | null): Promise<RawClient> {
+/**
+ * Opens `path` on 127.0.0.1:`port`, offering `extensions` (none for `null`), and reads the answer.
+ * `early` is written in the same write as the request, before any answer (as a client that does
+ * not wait for the 101 would).
+ */
+export async function openRaw(port: number, path: string, extensions: string | null, early?: Uint8Array): Promise<RawClient> {
   const socket: Socket = connect(port, "127.0.0.1");
   await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-  socket.write(
-    [
-      `GET ${path} HTTP/1.1`,
-      `Host: 127.0.0.1:${port}`,
-      "Upgrade: websocket",
-      "Connection: Upgrade",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-      "Sec-WebSocket-Version: 13",
-      ...(extensions === null ? [] : [`Sec-WebSocket-Extensions: ${extensions}`]),
-      "",
-      "",
-    ].join("\r\n"),
-  );
+  const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  const request = [
+    `GET ${path} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    ...(extensions === null ? [] : [`Sec-WebSocket-Extensions: ${extensions}`]),
+    "",
+    "",
+  ].join("\r\n");
+  socket.write(Buffer.concat([Buffer.from(request, "latin1"), early ?? new Uint8Array(0)]));
 
   let buffered = Buffer.alloc(0);
   let head: string | undefined;
@@ -112,6 +122,13 @@ export async function openRaw(port: number, path: string, extensions: string | n
       }
       socket.write(maskedFrame(opcode, payload, compress));
     },
+    sendFrame(opcode, payload, { fin = true, rsv1 = false } = {}) {
+      socket.write(maskedFrame(opcode, Buffer.from(payload), rsv1, fin));
+    },
+    pause() {
+      socket.pause();
+    },
+    ended,
     inflate(payload) {
       compressed = Buffer.concat([compressed, payload, SYNC_TAIL]);
       const all = inflateRawSync(compressed, { finishFlush: constants.Z_SYNC_FLUSH });
@@ -145,10 +162,15 @@ function readFrame(bytes: Buffer): { frame: RawFrame; size: number } | undefined
   return { frame, size: offset + length };
 }
 
-function maskedFrame(opcode: number, payload: Buffer, rsv1: boolean): Buffer {
+/** One masked client frame carrying `payload` (text as UTF-8), to write as is. */
+export function clientFrame(opcode: number, payload: string | Uint8Array): Buffer {
+  return maskedFrame(opcode, Buffer.from(payload), false);
+}
+
+function maskedFrame(opcode: number, payload: Buffer, rsv1: boolean, fin = true): Buffer {
   const length = payload.length;
   const header = Buffer.alloc(length < 126 ? 2 : length < 65536 ? 4 : 10);
-  header[0] = 0x80 | (rsv1 ? 0x40 : 0) | opcode;
+  header[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   if (length < 126) header[1] = 0x80 | length;
   else if (length < 65536) {
     header[1] = 0x80 | 126;
