@@ -80,7 +80,8 @@ export function utf8Length(s: string): number {
 
 /** The message of a 1009 failure, the same whichever layer (codec or core) finds it. */
 export function tooBigMessage(limit: number): string {
-  return `Message over the limit of ${limit} bytes`;
+  // An unlimited route still meets the runtime's own ceiling (Bun's 2^32 bytes, Deno's 64 MiB).
+  return limit === Infinity ? "Message over the largest the runtime takes (the route sets no limit)" : `Message over the limit of ${limit} bytes`;
 }
 
 /** Validates a `slowReader` policy. */

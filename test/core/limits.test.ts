@@ -116,6 +116,19 @@ describe("the 1009 failure names the limit", () => {
     expect(errors).toEqual(["Message over the limit of 10 bytes"]);
     expect(r.socket.serverClose).toEqual({ code: 1009, reason: "Message over the limit of 10 bytes" });
   });
+
+  // Bun reports its own ceiling (2^32 bytes) as too big even on an unlimited route.
+  it("on an unlimited route, a runtime's too-big names the runtime's ceiling, not a limit of Infinity", async () => {
+    const app = new Rookery();
+    const errors: string[] = [];
+    app.ws("/m").maxPayload(Infinity).onerror((_c, e) => void errors.push(e.message));
+    const r = await connect(app, upgradeRequest("/m"));
+    if (!("socket" in r)) throw new Error("rejected");
+    await settle();
+    r.socket.events.fail({ kind: "tooBig" });
+    await settle();
+    expect(errors).toEqual(["Message over the largest the runtime takes (the route sets no limit)"]);
+  });
 });
 
 describe("validators refuse bad values with a message that says what is allowed", () => {
