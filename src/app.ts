@@ -6,6 +6,7 @@ import { checkTopic, type MessageData, toMessage } from "./connection.ts";
 import { type RouteRecord, WebSocketRoute } from "./route.ts";
 import { TopicRegistry } from "./topics.ts";
 import { OpenSockets } from "./open_sockets.ts";
+import { PendingHandshakes } from "./pending_handshakes.ts";
 import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
 
 import type { Logger } from "./logger.ts";
@@ -46,6 +47,8 @@ export class Rookery {
   readonly topics: TopicRegistry;
   /** @internal Every open connection of this app, whichever entry point accepted it. */
   readonly connections: OpenSockets = new OpenSockets();
+  /** @internal Handshakes of this app whose `onaccept` promise is pending, whichever entry point has them. */
+  readonly handshakes: PendingHandshakes = new PendingHandshakes();
 
   /**
    * Creates an app with no routes. `options` are checked here: an invalid value throws a
@@ -99,8 +102,11 @@ export class Rookery {
    * down", like Crow's `app.stop()`. Resolves once each connection's `onclose` has been called,
    * or after `timeoutMs` (default 6 s: the adapters end a peer that does not answer within their
    * own close timeout, 5 s by default). Listening sockets are the caller's: stop them with the server.
+   * A handshake whose `onaccept` promise is pending is refused (503) once decided, or dropped
+   * at once where the adapter holds its socket (Node); requests that arrive later are served.
    */
   async close(timeoutMs: number = DEFAULT_CLOSE_TIMEOUT + SHUTDOWN_MARGIN): Promise<void> {
+    this.handshakes.shutDown();
     await this.connections.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, timeoutMs);
   }
 }

@@ -9,6 +9,7 @@ import { CloseCode, SHUTDOWN_REASON } from "./close_codes.ts";
 import { openConnection } from "./lifecycle.ts";
 import { DEFAULT_CLOSE_TIMEOUT, SHUTDOWN_MARGIN } from "./limits.ts";
 import { OpenSockets } from "./open_sockets.ts";
+import { PendingHandshakes } from "./pending_handshakes.ts";
 import type { MaybePromise } from "./thenable.ts";
 import type { SocketEvents, SocketPort } from "./socket_port.ts";
 import {
@@ -69,8 +70,8 @@ export class ServerHost<Env> {
   readonly #abilities: CodecAbilities;
   /** `close()` has begun: upgrades decided from then on are refused. */
   #closing = false;
-  /** How to drop each handshake whose `onaccept` promise is still pending. */
-  readonly #deciding = new Set<() => void>();
+  /** This entry point's handshakes whose `onaccept` promise is pending (the app keeps them all too). */
+  readonly #pending = new PendingHandshakes();
 
   constructor(app: Rookery, options: HostOptions<Env> = {}, traits: AdapterTraits = {}) {
     this.app = app;
@@ -111,32 +112,40 @@ export class ServerHost<Env> {
   }
 
   /**
-   * Routes and decides an upgrade request (`decideUpgrade`); never throws or rejects. Once
-   * `close()` has begun an acceptance becomes a 503: a connection opened then would miss the
-   * shutdown's 1001 and hold the server open.
+   * Routes and decides an upgrade request (`decideUpgrade`); never throws or rejects. An
+   * acceptance becomes a 503 once this entry point's `close()` has begun, or when `app.close()`
+   * began while `onaccept` ran: a connection opened then would miss the shutdown's 1001 (and,
+   * on Node, hold the server open).
    */
   decide(request: Request): MaybePromise<UpgradeDecision> {
-    return this.#unlessClosing(decideUpgrade(this.app, request, this.#abilities));
+    return this.#unlessShutDown(decideUpgrade(this.app, request, this.#abilities), this.app.handshakes.shutdowns);
   }
 
   /** Decides an upgrade request already routed to `found` (`decideRoute`), as {@link decide} does. */
   decideRoute(request: UpgradeRequest, found: RouteMatch): MaybePromise<UpgradeDecision> {
-    return this.#unlessClosing(decideRoute(this.app, request, found, this.#abilities));
+    return this.#unlessShutDown(decideRoute(this.app, request, found, this.#abilities), this.app.handshakes.shutdowns);
   }
 
-  #unlessClosing(decision: MaybePromise<UpgradeDecision>): MaybePromise<UpgradeDecision> {
-    if (decision instanceof Promise) return decision.then((d) => this.#unlessClosing(d));
-    return this.#closing && decision.kind === "accept" ? { kind: "respond", response: shuttingDownResponse() } : decision;
+  /** `decision`, or a 503 for an acceptance after this host closed or across an `app.close()` (`shutdowns`: the app's count when deciding began). */
+  #unlessShutDown(decision: MaybePromise<UpgradeDecision>, shutdowns: number): MaybePromise<UpgradeDecision> {
+    if (decision instanceof Promise) return decision.then((d) => this.#unlessShutDown(d, shutdowns));
+    if (decision.kind !== "accept" || (!this.#closing && this.app.handshakes.shutdowns === shutdowns)) return decision;
+    return { kind: "respond", response: shuttingDownResponse() };
   }
 
   /**
    * @internal Notes a handshake whose `onaccept` promise is pending, with what drops it (where the
-   * adapter holds the socket: Node's). `close()` drops the ones still pending rather than wait on
-   * user code that may never settle. Returns what to call once it is decided.
+   * adapter holds the socket: Node's). This host's `close()` and `app.close()` drop the ones
+   * still pending rather than wait on user code that may never settle. Returns what to call
+   * once it is decided.
    */
   deciding(drop: () => void): () => void {
-    this.#deciding.add(drop);
-    return () => this.#deciding.delete(drop);
+    const fromHost = this.#pending.add(drop);
+    const fromApp = this.app.handshakes.add(drop);
+    return () => {
+      fromHost();
+      fromApp();
+    };
   }
 
   /** The fallback's answer to a request no route takes (404 without one, a logged 500 if it throws). */
@@ -163,8 +172,7 @@ export class ServerHost<Env> {
    */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const drop of this.#deciding) drop();
-    this.#deciding.clear();
+    this.#pending.shutDown();
     await this.#open.closeAll(CloseCode.GOING_AWAY, SHUTDOWN_REASON, this.closeTimeout + SHUTDOWN_MARGIN);
   }
 }

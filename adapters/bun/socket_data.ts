@@ -54,6 +54,9 @@ export class RookeryData implements BunSocketData, SocketPort, NativeTopics, Sub
   }
 
   subscribe(topic: string): void {
+    // A handler may subscribe once Bun has closed the socket (onerror after a drop runs from
+    // Bun's close): Bun ignores it, and Rookery's records, already forgotten, must not take it up.
+    if (this.#ws!.readyState !== 1) return;
     this.#ws!.subscribe(topic);
     follow(this, topic, true);
     track(this.server, topic, this, true);

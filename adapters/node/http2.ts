@@ -4,6 +4,8 @@
  * and then run by Rookery's codec over the stream. Ending the stream is the TCP close of
  * HTTP/1.1; a failure resets only that stream, never the session or its other streams.
  */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import {
   constants,
   type Http2SecureServer,
@@ -18,6 +20,7 @@ import { markHttp2 } from "../../src/http_version.ts";
 import type { ServerHost } from "../../src/server_host.ts";
 import { badHostResponse, hasValidHost, textResponse, type UpgradeRequest } from "../../src/upgrade.ts";
 import { NodeWebSocket } from "./socket.ts";
+import { dropAfterLinger } from "./upgrade.ts";
 import { CONNECTION_SPECIFIC, targetUrl } from "./web_bridge.ts";
 
 /** What the stream handler needs of its entry point's host. */
@@ -131,9 +134,22 @@ function ignore(): void {}
 /**
  * A plain CONNECT (a tunnel, with no `:protocol`) on a server that serves no tunnels: 405, where
  * ignored it would hang, holding one of the client's streams. Unless another `connect` listener,
- * added since, is there to answer it.
+ * added since, is there to answer it. Over HTTP/1.1 (`allowHTTP1`) node:http calls this listener
+ * with the raw socket instead of a response.
  */
-function refuseTunnel(this: Http2Server, req: Http2ServerRequest, res: Http2ServerResponse): void {
+function refuseTunnel(this: Http2Server, req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | Duplex): void {
   if (req.headers[":protocol"] !== undefined || this.listenerCount("connect") > 1) return;
-  res.writeHead(405, { "content-type": "text/plain" }).end("This server opens no tunnels\n");
+  if (isResponse(res)) {
+    res.writeHead(405, { "content-type": "text/plain" }).end(NO_TUNNELS);
+    return;
+  }
+  res.on("error", ignore);
+  res.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${NO_TUNNELS.length}\r\nconnection: close\r\n\r\n${NO_TUNNELS}`);
+  dropAfterLinger(res);
+}
+
+const NO_TUNNELS = "This server opens no tunnels\n";
+
+function isResponse(res: Http2ServerResponse | Duplex): res is Http2ServerResponse {
+  return typeof (res as Partial<Http2ServerResponse>).writeHead === "function";
 }

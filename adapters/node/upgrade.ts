@@ -101,14 +101,9 @@ function carryOut(
  */
 function refuseRaw(host: NodeHost, socket: Duplex, response: Response): true {
   socket.on("error", ignore);
-  // node:http lets a client hold its half of the connection open, and none of its timeouts apply
-  // once a request is an upgrade: a refused client that never closes would keep its socket for
-  // good. It gets REFUSAL_LINGER to read the answer; dropped at once instead, a client that sent
-  // anything more could lose the answer to the reset.
-  const drop = setTimeout(() => socket.destroy(), REFUSAL_LINGER);
-  drop.unref();
-  socket.once("close", () => clearTimeout(drop));
-  sendRawResponse(socket, response).catch((error: unknown) => sendRawResponse(socket, host.failedRequest(error)).catch(() => socket.destroy()));
+  sendRawResponse(socket, response)
+    .catch((error: unknown) => sendRawResponse(socket, host.failedRequest(error)))
+    .then(() => dropAfterLinger(socket), () => socket.destroy());
   return true;
 }
 
@@ -116,6 +111,20 @@ function ignore(): void {}
 
 /** Milliseconds a refused client has to read the answer and close, before its socket is dropped. */
 const REFUSAL_LINGER = 2000;
+
+/**
+ * Drops `socket`, whose answer has been written and its side ended, `REFUSAL_LINGER` from now
+ * unless the client closes first. node:http lets a client hold its half of the connection open,
+ * and none of its timeouts apply once a request is an upgrade (or a CONNECT): a refused client
+ * that never closed would keep its socket for good. Dropped at once instead, a client that had
+ * sent anything more could lose the answer to the reset.
+ */
+export function dropAfterLinger(socket: Duplex): void {
+  if (socket.destroyed) return;
+  const drop = setTimeout(() => socket.destroy(), REFUSAL_LINGER);
+  drop.unref();
+  socket.once("close", () => clearTimeout(drop));
+}
 
 /**
  * Handles the server's upgrades. A path with no WebSocket route gets 404, unless `share` and

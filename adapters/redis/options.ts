@@ -27,7 +27,9 @@ export function resolveOptions(options: RedisBrokerOptions): ResolvedOptions {
   const maxReconnectDelay = options.maxReconnectDelay ?? 1000;
   if (!(maxReconnectDelay > 0)) throw new RangeError(`maxReconnectDelay must be a positive number of ms, got ${maxReconnectDelay}`);
   const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-  if (!(maxPendingBytes > 0)) throw new RangeError(`maxPendingBytes must be a positive number, got ${maxPendingBytes}`);
+  if (!(maxPendingBytes > HEADER_BYTES)) {
+    throw new RangeError(`maxPendingBytes must be over ${HEADER_BYTES} (the envelope header), got ${maxPendingBytes}`);
+  }
   // A publish that passes maxMessageBytes must fit the pending bound on its own, or it could
   // never be sent (and would be reported as Redis not answering): the default gives way to a
   // smaller maxPendingBytes; a value set for both that cannot hold is refused.

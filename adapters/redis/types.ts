@@ -32,7 +32,7 @@ export interface RedisBrokerOptions {
    * both directions. Anyone who can publish to the channels can send a message of any size
    * (Redis allows 512 MB), and every local subscriber of the topic takes its own copy of it
    * (the slow-reader bound is checked before a send, so it lets one message of any size
-   * through): one 20 MiB message to 20 subscribers cost 400-840 MiB.
+   * through): one 20 MiB message to 20 subscribers cost 440-840 MiB.
    * A larger message from Redis is dropped before it is decoded or delivered, counted in
    * `stats.oversized` and reported like malformed ones (rate-bounded). A larger local publish
    * still reaches this instance's subscribers but is not sent to Redis, where every instance

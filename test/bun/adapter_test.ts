@@ -505,9 +505,18 @@ test("a subscriber that never reads fails with 1008 at its route's bound, for pu
         events.length = 0;
         const client = await neverReading(port, `/feed/${topic}`);
         try {
-          await flood(publish, () => events.length >= 2, most);
+          // The most the slow subscriber's send buffer held before each publish.
+          let peak = 0;
+          const watched = () => {
+            const conn = conns.get(`/feed/${topic}`);
+            if (conn?.readyState === 1) peak = Math.max(peak, conn.bufferedAmount);
+            publish();
+          };
+          await flood(watched, () => events.length >= 2, most);
           // At the route's own bound (256 KiB), not Bun's server-wide one (1 MiB), and not a drop.
           expect(events).toEqual([`/feed/${topic}:error:1008:PolicyViolationError:${overApp}`, `/feed/${topic}:close:1008:${overApp}`]);
+          expect(peak).toBeGreaterThan(0);
+          expect(peak).toBeLessThan(1 << 20);
           expect(app.subscribers(topic)).toBe(0);
         } finally {
           client.end();
@@ -602,6 +611,40 @@ test("a frame sent before the 101: kept with a synchronous onaccept, but Bun ans
     await async.ended;
     await Bun.sleep(100);
     expect(events).toEqual(["accept", "accepted"]);
+  } finally {
+    await server.close();
+  }
+});
+
+// onerror after a drop runs from Bun's close, while the connection still reads as open: a
+// subscribe there once put the socket back into the slow-reader records the close had just
+// cleared, for good (found in review: 50 dropped clients, 50 connections never collected).
+test("a subscribe inside onerror after a drop keeps nothing of the closed socket alive", async () => {
+  const app = new Rookery({ logger: () => {} });
+  const refs: WeakRef<object>[] = [];
+  let closed = 0;
+  app
+    .ws("/w")
+    .onopen((conn) => {
+      conn.subscribe("room");
+      refs.push(new WeakRef(conn));
+    })
+    .onerror((conn) => conn.subscribe("late"))
+    .onclose(() => void closed++);
+  const server = await serve(app, { port: 0, hostname: "127.0.0.1" });
+  try {
+    const count = 20;
+    for (let i = 0; i < count; i++) {
+      const raw = await openRaw(server.port, "/w", null);
+      raw.end();
+    }
+    await until(() => closed === count);
+    for (let i = 0; i < 5; i++) {
+      Bun.gc(true);
+      await Bun.sleep(20);
+    }
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBeLessThan(count / 2);
+    expect(app.subscribers("late")).toBe(0);
   } finally {
     await server.close();
   }

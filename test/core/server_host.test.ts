@@ -167,6 +167,32 @@ describe("ServerHost.close: handshakes it meets", () => {
     // Another entry point of the same app still accepts.
     expect((await new ServerHost(app).handle(upgradeRequest("/ws"), undefined)).kind).toBe("accept");
   });
+
+  // The entry points that have no handle of their own (handleUpgrade, Deno's handler, Bun's
+  // handlers) are shut down through app.close(): it must meet pending handshakes the same way.
+  it("app.close() refuses an upgrade whose onaccept straddled it and drops pending ones on every host; later requests are served", async () => {
+    const { app } = quiet();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    app.ws("/slow").onaccept(async () => {
+      await gate;
+      return true;
+    });
+    app.ws("/ws");
+    const hosts = [new ServerHost(app), new ServerHost(app)];
+    const pending = hosts.map((host) => host.handle(upgradeRequest("/slow"), undefined));
+    const dropped: number[] = [];
+    const decided = hosts.map((host, i) => host.deciding(() => dropped.push(i)));
+    await app.close();
+    expect(dropped).toEqual([0, 1]);
+    release();
+    for (const answer of await Promise.all(pending)) expect(answer.kind === "respond" && answer.response.status).toBe(503);
+    for (const done of decided) done();
+    // app.close() is not a stop: a request after it is served, and a later close drops nothing twice.
+    for (const host of hosts) expect((await host.handle(upgradeRequest("/ws"), undefined)).kind).toBe("accept");
+    await app.close(100);
+    expect(dropped).toEqual([0, 1]);
+  });
 });
 
 describe("ServerHost.close: this entry point's connections only", () => {

@@ -1,6 +1,7 @@
 /** The Node adapter's API: serve, attach, handleUpgrade, the HTTP fallback, shutdown, buffering. */
 import { createServer, type IncomingMessage } from "node:http";
 import { createServer as createHttp2Server } from "node:http2";
+import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { PassThrough } from "node:stream";
 import { WebSocket } from "undici";
@@ -99,6 +100,36 @@ describe("serve", () => {
     await raw.until(() => raw.ended, 2000);
     await new Promise((r) => setTimeout(r, 500));
     expect(log.all).toEqual([]);
+  });
+
+  it("app.close() while an onaccept promise is pending under handleUpgrade drops that handshake: no 101, no onopen", async () => {
+    const log = new EventLog();
+    const app = quietApp();
+    let accepting!: () => void;
+    const asked = new Promise<void>((r) => (accepting = r));
+    recordRoute(
+      app.ws("/slow").onaccept(async () => {
+        accepting();
+        await new Promise((r) => setTimeout(r, 300));
+        return true;
+      }),
+      log,
+    );
+    const server = createServer();
+    server.on("upgrade", (req, socket, head) => void handleUpgrade(app, req, socket, head));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const raw = await RawClient.open((server.address() as { port: number }).port);
+      raw.write(upgradeHead("/slow"));
+      await asked;
+      await app.close();
+      await raw.until(() => raw.ended, 2000);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(raw.response).not.toMatch(/^HTTP\/1.1 101/);
+      expect(log.all).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it("close() does not wait past closeTimeout for a peer that never answers", async () => {
@@ -399,6 +430,34 @@ describe("handshake hardening", () => {
       expect(Date.now() - started).toBeGreaterThan(1000);
     } finally {
       for (const client of clients) client.destroy();
+      await s.close();
+    }
+  });
+
+  // The two seconds run from the answer's end, not from the refusal: a body onaccept streams slowly
+  // (a proxied one) is sent whole however long it takes (found in review: it was cut at 2 s).
+  it("a refusal whose body comes slowly is sent whole before the socket is dropped", async () => {
+    const app = quietApp();
+    app.ws("/slow-refusal").onaccept(() => {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          await new Promise((r) => setTimeout(r, 2300));
+          controller.enqueue(new TextEncoder().encode("not today"));
+          controller.close();
+        },
+      });
+      return new Response(body, { status: 403 });
+    });
+    const s = await serve(app, { hostname: "127.0.0.1" });
+    try {
+      const client = connect(s.port, "127.0.0.1");
+      client.on("error", () => {});
+      let answer = "";
+      client.on("data", (d: Buffer) => (answer += d.toString("latin1")));
+      client.write(upgradeHead("/slow-refusal"));
+      await Promise.race([once(client, "close"), new Promise((r) => setTimeout(r, 5000))]);
+      expect(answer).toMatch(/^HTTP\/1.1 403 [^]*\r\n\r\nnot today$/);
+    } finally {
       await s.close();
     }
   });

@@ -159,6 +159,8 @@ describe("redisBroker maxMessageBytes", () => {
     expect(() => redisBroker({ url: redis.url, maxMessageBytes: 100, maxPendingBytes: 109 })).toThrow(/raise maxPendingBytes/);
     expect(() => redisBroker({ url: redis.url, maxMessageBytes: 16 * MiB })).toThrow(RangeError);
     expect(() => redisBroker({ url: redis.url, maxMessageBytes: Infinity })).toThrow(RangeError);
+    // A pending bound no envelope fits is named as such, not as a maxMessageBytes the user never set.
+    for (const tiny of [0, 10]) expect(() => redisBroker({ url: redis.url, maxPendingBytes: tiny })).toThrow(/^maxPendingBytes must be over 10/);
     // The default gives way to a smaller maxPendingBytes rather than refusing it.
     const smallErrors: string[] = [];
     const small = redisBroker({ url: redis.url, prefix: `b${++prefixCounter}:`, maxPendingBytes: 1000, malformedReportInterval: 60_000, onerror: (e) => void smallErrors.push(e.message) });
