@@ -45,8 +45,9 @@ export interface ParserOptions {
   /** permessage-deflate was negotiated: RSV1 messages go to `compressed`. Default: false. */
   deflate?: boolean;
   /**
-   * Makes the buffer a frame that spans reads is filled into; it is overwritten whole, so a
-   * runtime's unzeroed allocation fits (Node's `Buffer.allocUnsafe`). Default: a new `Uint8Array`.
+   * Makes the buffer a frame that spans reads is filled into, and the blocks small reads behind a
+   * waiting frame are packed into; no byte of them is read or handed out before it is written, so
+   * a runtime's unzeroed allocation fits (Node's `Buffer.allocUnsafe`). Default: a new `Uint8Array`.
    */
   allocate?: Allocate;
 }
