@@ -150,7 +150,8 @@ describe("ServerHost.close: handshakes it meets", () => {
       return true;
     });
     app.ws("/ws");
-    const host = new ServerHost(app);
+    app.ws("/refused").onaccept(() => false);
+    const host = new ServerHost(app, { fetch: () => new Response("fallback") });
     const pending = host.handle(upgradeRequest("/slow"), undefined);
     const dropped: string[] = [];
     const decided = host.deciding(() => dropped.push("slow"));
@@ -162,10 +163,24 @@ describe("ServerHost.close: handshakes it meets", () => {
     decided();
     expect(late.kind === "respond" && late.response.status).toBe(503);
     const after = await host.handle(upgradeRequest("/ws"), undefined);
-    expect(after.kind === "respond" && [after.response.status, after.endsConnection]).toEqual([503, true]);
+    if (after.kind !== "respond") throw new Error("accepted after close()");
+    expect([after.response.status, after.endsConnection, after.response.headers.get("connection"), await after.response.text()]).toEqual([
+      503,
+      true,
+      "close",
+      "Server shutting down\n",
+    ]);
     expect(host.size).toBe(0);
+    // Only acceptances change: a refusal stays what it was, and the fallback still answers.
+    const refused = await host.handle(upgradeRequest("/refused"), undefined);
+    expect(refused.kind === "respond" && refused.response.status).toBe(403);
+    const plain = await host.handle(new Request("http://localhost/page"), undefined);
+    expect(plain.kind === "respond" && (await plain.response.text())).toBe("fallback");
     // Another entry point of the same app still accepts.
     expect((await new ServerHost(app).handle(upgradeRequest("/ws"), undefined)).kind).toBe("accept");
+    // A decided handshake is forgotten by the app as well: its shutdown drops nothing more.
+    await app.close(100);
+    expect(dropped).toEqual(["slow"]);
   });
 
   // The entry points that have no handle of their own (handleUpgrade, Deno's handler, Bun's

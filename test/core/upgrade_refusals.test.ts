@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rookery } from "../../mod.ts";
-import { decideUpgrade } from "../../src/upgrade.ts";
+import { answerPlainRequest, decideUpgrade } from "../../src/upgrade.ts";
 import { upgradeRequest } from "../support/memory_transport.ts";
 
 /** The answer `decideUpgrade` gives, failing the test on a pass or an accept. */
@@ -144,6 +144,29 @@ describe("Host header: RFC 3986 host and optional port, checked before routing",
       const got = await answer(await refusal(app, request));
       expect(got).toEqual({ status: 400, text: "Malformed Host header", type: "text/plain; charset=utf-8", connection: "close" });
     }
+  });
+
+  // Deno and Bun build `request.url` from the Host without parsing it, so a Host of a host's
+  // characters can still make a URL string no parser takes (found in review: a logged 500).
+  it.each(["a:99999", "%zz", "999.1.1.1"])("%j, in a runtime-built URL no parser takes → the same 400, for upgrades and plain requests, and no log line", async (host) => {
+    const logged: string[] = [];
+    const strict = new Rookery({ logger: (message) => void logged.push(message) });
+    strict.ws("/echo");
+    /** A runtime's Request: its url is the string the runtime built, unparsed. */
+    const unparsed = (path: string, headers: Record<string, string>) =>
+      new (class extends Request {
+        override get url(): string {
+          return `http://${host}${path}`;
+        }
+      })(`http://127.0.0.1${path}`, { headers: { host, ...headers } });
+    const upgradeHeaders = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" };
+    for (const path of ["/echo", "/unrouted"]) {
+      const got = await answer(await refusal(strict, unparsed(path, upgradeHeaders)));
+      expect(got).toEqual({ status: 400, text: "Malformed Host header", type: "text/plain; charset=utf-8", connection: "close" });
+      const plain = answerPlainRequest(strict, unparsed(path, {}));
+      expect(plain?.status).toBe(400);
+    }
+    expect(logged).toEqual([]);
   });
 
   it("a Request built in code without Host is routed by its URL", async () => {
