@@ -138,18 +138,24 @@ describe("ServerHost options", () => {
   });
 });
 
+/** An app with `/ws`, and `/slow`, whose `onaccept` settles (accepting) once `release` is called. */
+function gatedApp(): { app: Rookery; release: () => void } {
+  const { app } = quiet();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  app.ws("/slow").onaccept(async () => {
+    await gate;
+    return true;
+  });
+  app.ws("/ws");
+  return { app, release };
+}
+
 describe("ServerHost.close: handshakes it meets", () => {
   // Found in review: an onaccept pending at shutdown opened its connection afterwards, which
   // never got the 1001 and held the server open.
   it("an upgrade decided after close() began is refused with 503; one pending is dropped through its adapter's hook", async () => {
-    const { app } = quiet();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    app.ws("/slow").onaccept(async () => {
-      await gate;
-      return true;
-    });
-    app.ws("/ws");
+    const { app, release } = gatedApp();
     app.ws("/refused").onaccept(() => false);
     const host = new ServerHost(app, { fetch: () => new Response("fallback") });
     const pending = host.handle(upgradeRequest("/slow"), undefined);
@@ -186,14 +192,7 @@ describe("ServerHost.close: handshakes it meets", () => {
   // The entry points that have no handle of their own (handleUpgrade, Deno's handler, Bun's
   // handlers) are shut down through app.close(): it must meet pending handshakes the same way.
   it("app.close() refuses an upgrade whose onaccept straddled it and drops pending ones on every host; later requests are served", async () => {
-    const { app } = quiet();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    app.ws("/slow").onaccept(async () => {
-      await gate;
-      return true;
-    });
-    app.ws("/ws");
+    const { app, release } = gatedApp();
     const hosts = [new ServerHost(app), new ServerHost(app)];
     const pending = hosts.map((host) => host.handle(upgradeRequest("/slow"), undefined));
     const dropped: number[] = [];

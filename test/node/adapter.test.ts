@@ -11,6 +11,23 @@ import { supportsReusePort } from "../../adapters/node/reuse_port.ts";
 import { EventLog, quietApp, recordRoute } from "../support/event_log.ts";
 import { clientFrame, RawClient } from "../support/raw_client.ts";
 
+/** An app whose `/slow` route accepts after `ms`; `asked` resolves once its `onaccept` runs. */
+function slowAcceptApp(ms: number) {
+  const log = new EventLog();
+  const app = quietApp();
+  let accepting!: () => void;
+  const asked = new Promise<void>((r) => (accepting = r));
+  recordRoute(
+    app.ws("/slow").onaccept(async () => {
+      accepting();
+      await new Promise((r) => setTimeout(r, ms));
+      return true;
+    }),
+    log,
+  );
+  return { app, log, asked };
+}
+
 /** A WebSocket upgrade request's head for `path`. */
 const upgradeHead = (path: string) =>
   `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -78,18 +95,7 @@ describe("serve", () => {
   });
 
   it("close() while an onaccept promise is pending drops that handshake: no onopen, and close() resolves at once", async () => {
-    const log = new EventLog();
-    const app = quietApp();
-    let accepting!: () => void;
-    const asked = new Promise<void>((r) => (accepting = r));
-    recordRoute(
-      app.ws("/slow").onaccept(async () => {
-        accepting();
-        await new Promise((r) => setTimeout(r, 400));
-        return true;
-      }),
-      log,
-    );
+    const { app, log, asked } = slowAcceptApp(400);
     const s = await serve(app, { hostname: "127.0.0.1" });
     const raw = await RawClient.open(s.port);
     raw.write(upgradeHead("/slow"));
@@ -103,18 +109,7 @@ describe("serve", () => {
   });
 
   it("app.close() while an onaccept promise is pending under handleUpgrade drops that handshake: no 101, no onopen", async () => {
-    const log = new EventLog();
-    const app = quietApp();
-    let accepting!: () => void;
-    const asked = new Promise<void>((r) => (accepting = r));
-    recordRoute(
-      app.ws("/slow").onaccept(async () => {
-        accepting();
-        await new Promise((r) => setTimeout(r, 300));
-        return true;
-      }),
-      log,
-    );
+    const { app, log, asked } = slowAcceptApp(300);
     const server = createServer();
     server.on("upgrade", (req, socket, head) => void handleUpgrade(app, req, socket, head));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
