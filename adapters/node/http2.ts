@@ -21,7 +21,7 @@ import type { ServerHost } from "../../src/server_host.ts";
 import { badHostResponse, hasValidHost, textResponse, type UpgradeRequest } from "../../src/upgrade.ts";
 import { NodeWebSocket } from "./socket.ts";
 import { dropAfterLinger } from "./upgrade.ts";
-import { CONNECTION_SPECIFIC, targetUrl } from "./web_bridge.ts";
+import { CONNECTION_SPECIFIC, sendRawResponse, targetUrl } from "./web_bridge.ts";
 
 /** What the stream handler needs of its entry point's host. */
 type StreamHost = Pick<ServerHost<never>, "app" | "connect" | "decideRoute" | "deciding" | "failedRequest">;
@@ -139,16 +139,15 @@ function ignore(): void {}
  */
 function refuseTunnel(this: Http2Server, req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | Duplex): void {
   if (req.headers[":protocol"] !== undefined || this.listenerCount("connect") > 1) return;
+  const refusal = textResponse(405, "This server opens no tunnels");
   if (isResponse(res)) {
-    res.writeHead(405, { "content-type": "text/plain" }).end(NO_TUNNELS);
+    void refuse(res.stream, refusal).catch(() => res.stream.destroy());
     return;
   }
+  // Written as an upgrade's refusal is, and dropped as one is if the client never closes.
   res.on("error", ignore);
-  res.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${NO_TUNNELS.length}\r\nconnection: close\r\n\r\n${NO_TUNNELS}`);
-  dropAfterLinger(res);
+  sendRawResponse(res, refusal).then(() => dropAfterLinger(res), () => res.destroy());
 }
-
-const NO_TUNNELS = "This server opens no tunnels\n";
 
 function isResponse(res: Http2ServerResponse | Duplex): res is Http2ServerResponse {
   return typeof (res as Partial<Http2ServerResponse>).writeHead === "function";
